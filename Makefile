@@ -1,0 +1,33 @@
+# Two commands do all the set-up on a fresh Debian or Ubuntu machine:
+#   make demo   renders the built-in demo track to demo.mp4
+#   make test   runs the test suite (headless: EGL, Xvfb, an ALSA file device)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SYSTEM_PACKAGES := portaudio19-dev libasound2-dev libegl1 libgl1 libegl-mesa0 libgl1-mesa-dri xvfb xauth xdotool
+
+.PHONY: demo test live system clean
+
+demo: $(STAMP)
+	$(BIN)/visualizer render --demo -o demo.mp4
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+live: $(STAMP)
+	$(BIN)/visualizer live --demo
+
+# System libraries PyAudio and headless rendering need; installs only what is missing.
+system:
+	@./scripts/system-deps.sh $(SYSTEM_PACKAGES)
+
+$(STAMP): pyproject.toml scripts/system-deps.sh
+	@$(MAKE) --no-print-directory system
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+clean:
+	rm -rf $(VENV) demo.mp4 .pytest_cache

@@ -1,0 +1,135 @@
+"""The streaming analyzer on signals whose answer is known."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from conftest import tone
+from visualizer.analysis.analyzer import Analyzer
+from visualizer.analysis.bands import log_band_edges
+from visualizer.analysis.features import N_BANDS
+
+SR = 48000
+
+
+def run(x: np.ndarray, block: int = 800, analyzer: Analyzer | None = None):
+    a = analyzer or Analyzer()
+    for i in range(0, len(x), block):
+        frame = a.process(x[i:i + block])
+    return a, frame
+
+
+def band_of(freq: float) -> int:
+    edges = log_band_edges(n_bands=N_BANDS, fmin=30, fmax=16000)
+    return int(np.searchsorted(edges, freq) - 1)
+
+
+@pytest.mark.parametrize("freq", [55.0, 220.0, 440.0, 1000.0, 3520.0, 9000.0])
+def test_a_tone_lights_its_own_band(freq):
+    _, f = run(tone(freq, 1.0))
+    assert abs(int(np.argmax(f.bands)) - band_of(freq)) <= 1
+    far = [b for b in range(N_BANDS) if abs(b - band_of(freq)) > 6]
+    assert f.bands[far].max() < 0.2
+
+
+def test_bass_mid_high_follow_their_ranges():
+    _, low = run(tone(80, 1.0))
+    _, mid = run(tone(700, 1.0))
+    _, high = run(tone(6000, 1.0))
+    assert low["bass"] > 0.9 and low["high"] < 0.1
+    assert mid["mid"] > 0.9 and mid["bass"] < 0.5 and mid["high"] < 0.3
+    assert high["high"] > 0.9 and high["bass"] < 0.1
+
+
+def test_silence_reads_zero():
+    _, f = run(np.zeros(SR, np.float32))
+    assert f.values[:4].max() == 0.0 and f.bands.max() == 0.0
+    assert f["level_db"] == -120.0
+
+
+@pytest.mark.parametrize("amp", [0.003, 0.03, 0.9])
+def test_automatic_gain_fills_the_range_for_quiet_and_hot_inputs(amp):
+    # A phrase: 0.5 s of tone, 0.5 s of a note 20 dB softer, repeated.
+    x = np.concatenate([tone(440, 0.5, amp=amp), tone(440, 0.5, amp=amp / 10)] * 3)
+    a = Analyzer()
+    levels = []
+    for i in range(0, len(x), 480):
+        levels.append(a.process(x[i:i + 480])["level"])
+    levels = np.array(levels[len(levels) // 3:])
+    assert levels.max() > 0.95
+    assert levels.min() < 0.5
+
+
+def test_level_attacks_fast_and_releases_slowly():
+    x = np.concatenate([np.zeros(SR // 2), tone(440, 0.5), np.zeros(SR)]).astype(np.float32)
+    a = Analyzer()
+    trace = np.array([a.process(x[i:i + 240])["level"] for i in range(0, len(x), 240)])
+    t = np.arange(len(trace)) * 240 / SR
+    onset = t[np.argmax(trace > 0.8)]
+    assert 0.5 <= onset < 0.56  # within a window's length of the note
+    after = trace[(t > 1.05) & (t < 1.1)]
+    assert after.min() > 0.2  # still glowing 50 ms after the note ends
+    assert trace[-1] < 0.05   # and gone (release 250 ms) a second later
+
+
+def test_dc_offset_is_not_bass():
+    # Two seconds of DC: only the switch-on step at the start is a sound.
+    _, f = run(np.full(2 * SR, 0.5, np.float32))
+    assert f["bass"] < 1e-3 and f["level"] < 1e-3
+
+
+def test_bad_samples_give_finite_features():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(SR).astype(np.float32)
+    x[::97] = np.nan
+    x[::89] = np.inf
+    x[::83] = -np.inf
+    x *= 40  # heavy clipping too
+    _, f = run(x)
+    for arr in (f.values, f.bands, f.texture):
+        assert np.all(np.isfinite(arr))
+    assert 0 <= f.values[:4].min() and f.values[:4].max() <= 1
+    assert 0 <= f.texture.min() and f.texture.max() <= 1
+
+
+@settings(max_examples=25, deadline=None)
+@given(blocks=st.lists(st.integers(1, 5000), min_size=1, max_size=40))
+def test_block_size_does_not_change_the_result(blocks):
+    x = np.random.default_rng(7).standard_normal(SR // 2).astype(np.float32) * 0.2
+    whole = Analyzer().process(x).copy()
+    a, pos = Analyzer(), 0
+    for n in blocks:
+        a.process(x[pos:pos + n])
+        pos += n
+    f = a.process(x[pos:])
+    assert f.hops == whole.hops
+    np.testing.assert_allclose(f.values, whole.values, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(f.bands, whole.bands, atol=1e-5)
+    np.testing.assert_allclose(f.texture, whole.texture, atol=1e-5)
+
+
+def test_shadertoy_texture_matches_webaudio_scaling():
+    # A full-scale sine reads about -13.5 dB in WebAudio (Blackman, /N):
+    # (-13.5 + 100) / 70 = 1.0 after clipping; -40 dB lower reads ~0.66.
+    _, f = run(tone(1000, 1.0, amp=0.01))
+    peak_bin = int(np.argmax(f.texture[0]))
+    assert abs(peak_bin * SR / 2048 - 1000) < 30
+    db = f.texture[0, peak_bin] * 70 - 100
+    assert -56 < db < -50
+    wave = f.texture[1]
+    assert abs(wave.mean() - 0.5) < 0.01 and wave.max() - wave.min() == pytest.approx(0.01, abs=2e-3)
+
+
+def test_hours_of_input_do_not_drift():
+    # One hour of a repeating 1 s phrase: the features at the end equal those
+    # after the first minute (state is bounded; nothing accumulates).
+    rng = np.random.default_rng(3)
+    phrase = (np.concatenate([tone(220, 0.6), np.zeros(int(SR * 0.4))])
+              + rng.standard_normal(SR) * 0.01).astype(np.float32)
+    a = Analyzer()
+    for _ in range(60):
+        early = a.process(phrase).copy()
+    for _ in range(3600 - 60):
+        late = a.process(phrase)
+    np.testing.assert_allclose(late.values, early.values, atol=1e-4)
+    np.testing.assert_allclose(late.bands, early.bands, atol=1e-4)

@@ -1,0 +1,106 @@
+"""The shader loader and scene files, compiled on a real GL context."""
+
+from pathlib import Path
+
+import pytest
+
+from visualizer.errors import SceneError, ShaderError
+from visualizer.scene import Scene, load_scene
+
+GOOD = "void mainImage(out vec4 c, in vec2 p) { c = vec4(iBass, iLevel, p.x / iResolution.x, 1.0); }\n"
+
+
+def scene_for(tmp_path: Path, source: str, name: str = "s.glsl") -> Scene:
+    (tmp_path / name).write_text(source)
+    return Scene(key="t", path=tmp_path / "t.toml", shader=tmp_path / name, title="t")
+
+
+def test_include_resolves_from_lib_and_reports_the_included_file(renderer, tmp_path):
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "helpers.glsl").write_text("float helper() {\n  return 1.0;\n}\nfloat broken() { return nope; }\n")
+    scene = scene_for(tmp_path, '#include "helpers.glsl"\n' + GOOD)
+    with pytest.raises(ShaderError) as err:
+        renderer.compile(scene, shaders_dir=tmp_path)
+    assert err.value.path.endswith("lib/helpers.glsl") and err.value.line == 4
+    assert "helpers.glsl:4:" in str(err.value) and "nope" in str(err.value)
+
+
+def test_error_after_an_include_names_the_scene_file_and_line(renderer, tmp_path):
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "a.glsl").write_text("float a() { return 1.0; }\n")
+    scene = scene_for(tmp_path, '#include "a.glsl"\n\nvoid mainImage(out vec4 c, in vec2 p) {\n'
+                                "  c = vec4(undefined_thing);\n}\n")
+    with pytest.raises(ShaderError) as err:
+        renderer.compile(scene, shaders_dir=tmp_path)
+    assert err.value.path.endswith("s.glsl") and err.value.line == 4
+    assert "undefined_thing" in str(err.value)
+
+
+def test_syntax_error_line(renderer, tmp_path):
+    scene = scene_for(tmp_path, "void mainImage(out vec4 c, in vec2 p) {\n  c = vec4(1.0)\n}\n")
+    with pytest.raises(ShaderError) as err:
+        renderer.compile(scene, shaders_dir=tmp_path)
+    assert err.value.line in (2, 3)
+
+
+def test_missing_and_circular_includes(renderer, tmp_path):
+    with pytest.raises(ShaderError, match=r's.glsl:1: #include "nothere.glsl" not found'):
+        renderer.compile(scene_for(tmp_path, '#include "nothere.glsl"\n' + GOOD), shaders_dir=tmp_path)
+    (tmp_path / "x.glsl").write_text('#include "y.glsl"\n')
+    (tmp_path / "y.glsl").write_text('#include "x.glsl"\n')
+    with pytest.raises(ShaderError, match="circular"):
+        renderer.compile(scene_for(tmp_path, '#include "x.glsl"\n' + GOOD), shaders_dir=tmp_path)
+
+
+def test_a_failed_compile_keeps_the_previous_program(renderer, tmp_path):
+    scene = scene_for(tmp_path, GOOD)
+    first = renderer.compile(scene, shaders_dir=tmp_path)
+    broken = scene_for(tmp_path, "void mainImage(out vec4 c, in vec2 p) { c = nope; }\n", "b.glsl")
+    with pytest.raises(ShaderError):
+        renderer.compile(broken, shaders_dir=tmp_path)
+    assert renderer.scenes["t"] is first
+    renderer.scenes.pop("t")
+    first.vao.release()
+    first.program.release()
+
+
+def write_scene(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "ok.glsl").write_text(GOOD)
+    path = tmp_path / "scene.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("text, message", [
+    ('shader = "ok.glsl"\ncolour = 1\n', "colour: unknown key"),
+    ('shader = "ok.glsl"\n[params.a]\ndefault = 5.0\nrange = [0.0, 1.0]\n', "params.a.default: 5.0 is outside"),
+    ('shader = "ok.glsl"\n[params.a]\ndefault = 0.5\nrange = [0.0, 1.0]\nunit = "Hz"\n', "params.a.unit: unknown key"),
+    ('shader = "ok.glsl"\n[params.iTime]\ndefault = 0.5\nrange = [0.0, 1.0]\n', "clashes with the built-in"),
+    ('shader = "ok.glsl"\n[params.a]\ndefault = 0.5\nrange = [1.0, 0.0]\n', "params.a.range"),
+    ('shader = "missing.glsl"\n', "not found"),
+    ('title = "no shader"\n', "shader: missing"),
+    ('shader = "ok.glsl"\ntitle = [1\n', "malformed TOML"),
+])
+def test_bad_scene_files_name_the_file_and_key(tmp_path, text, message):
+    path = write_scene(tmp_path, text)
+    with pytest.raises(SceneError) as err:
+        load_scene(path, shaders_dir=tmp_path)
+    assert str(path) in str(err.value) and message in str(err.value)
+
+
+def test_scene_parameters_become_uniforms(renderer, tmp_path):
+    (tmp_path / "p.glsl").write_text(
+        "void mainImage(out vec4 c, in vec2 p) { c = vec4(gain, 0.0, 0.0, 1.0); }\n")
+    path = tmp_path / "p.toml"
+    path.write_text('shader = "p.glsl"\n[params.gain]\ndefault = 0.25\nrange = [0.0, 1.0]\n')
+    scene = load_scene(path, shaders_dir=tmp_path)
+    compiled = renderer.compile(scene, shaders_dir=tmp_path)
+    from visualizer.analysis.features import FeatureFrame
+    from visualizer.render.renderer import FrameTiming
+    target = renderer.offscreen((16, 16))
+    renderer.draw("p", FeatureFrame(), FrameTiming(), target.fbo)
+    assert abs(int(target.read()[8, 8, 0]) - 64) <= 1
+    compiled.values["gain"] = 1.0
+    renderer.draw("p", FeatureFrame(), FrameTiming(), target.fbo)
+    assert target.read()[8, 8, 0] == 255

@@ -1,0 +1,128 @@
+"""Audio files through PyAV: any format FFmpeg decodes (WAV, FLAC, OGG, MP3...),
+resampled to the analysis rate as float32 stereo, streamed block by block."""
+
+from collections import deque
+from pathlib import Path
+
+import av
+import numpy as np
+
+from visualizer.errors import AudioFileError
+
+CHANNELS = 2
+
+
+class FileSource:
+    """Decodes ``path`` lazily; :meth:`read` returns (n, 2) float32 blocks.
+
+    Mono files are duplicated to both channels, more than two channels are
+    downmixed by FFmpeg's resampler. ``duration`` is the container's estimate
+    (exact for WAV and FLAC); the decoded length is the truth.
+    """
+
+    def __init__(self, path: str | Path, *, sample_rate: int = 48000):
+        self.path = Path(path)
+        self.sample_rate = sample_rate
+        if not self.path.exists():
+            raise AudioFileError(f"{self.path}: audio file not found")
+        if self.path.is_dir():
+            raise AudioFileError(f"{self.path}: is a folder, not an audio file")
+        try:
+            self._container = av.open(str(self.path), "r")
+        except (av.FFmpegError, OSError, UnicodeDecodeError) as e:
+            raise AudioFileError(f"{self.path}: cannot be decoded as audio ({_reason(e)})") from None
+        streams = self._container.streams.audio
+        if not streams:
+            self._container.close()
+            raise AudioFileError(f"{self.path}: contains no audio stream")
+        self._stream = streams[0]
+        self.duration = _duration(self._container, self._stream)
+        self._resampler = av.AudioResampler(format="flt", layout="stereo", rate=sample_rate)
+        self._frames = self._container.decode(self._stream)
+        self._pending: deque[np.ndarray] = deque()
+        self._pending_len = 0
+        self.exhausted = False
+        self.samples_read = 0
+
+    def read(self, n: int) -> np.ndarray:
+        """Up to ``n`` frames as (k, 2) float32; fewer (possibly 0) at the end."""
+        while self._pending_len < n and not self.exhausted:
+            self._decode_more()
+        take = min(n, self._pending_len)
+        out = np.empty((take, CHANNELS), np.float32)
+        filled = 0
+        while filled < take:
+            head = self._pending[0]
+            k = min(take - filled, head.shape[0])
+            out[filled:filled + k] = head[:k]
+            if k == head.shape[0]:
+                self._pending.popleft()
+            else:
+                self._pending[0] = head[k:]
+            filled += k
+        self._pending_len -= take
+        self.samples_read += take
+        return out
+
+    def at_end(self) -> bool:
+        """True once every sample has been read (decodes ahead to find out)."""
+        while self._pending_len == 0 and not self.exhausted:
+            self._decode_more()
+        return self._pending_len == 0 and self.exhausted
+
+    def read_all(self) -> np.ndarray:
+        """The rest of the file as (n, 2) float32."""
+        blocks = []
+        while True:
+            block = self.read(self.sample_rate * 10)
+            if block.shape[0] == 0:
+                break
+            blocks.append(block)
+        return np.concatenate(blocks) if blocks else np.zeros((0, CHANNELS), np.float32)
+
+    def _decode_more(self) -> None:
+        try:
+            frame = next(self._frames)
+            resampled = self._resampler.resample(frame)
+        except StopIteration:
+            resampled = self._resampler.resample(None)  # flush the resampler
+            self.exhausted = True
+        except (av.FFmpegError, OSError) as e:
+            t = self.samples_read / self.sample_rate
+            raise AudioFileError(f"{self.path}: decoding failed near {t:.1f} s ({_reason(e)})") from None
+        for f in resampled:
+            arr = f.to_ndarray().reshape(-1, CHANNELS)
+            self._pending.append(arr)
+            self._pending_len += arr.shape[0]
+
+    def close(self) -> None:
+        """Close the file."""
+        self._container.close()
+
+    def __enter__(self) -> "FileSource":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def mono(block: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Mix (n, 2) stereo to (n,) mono, into ``out`` when given."""
+    if out is None:
+        out = np.empty(block.shape[0], np.float32)
+    np.add(block[:, 0], block[:, 1], out=out)
+    out *= 0.5
+    return out
+
+
+def _duration(container, stream) -> float:
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / av.time_base
+    return 0.0
+
+
+def _reason(e: Exception) -> str:
+    text = getattr(e, "strerror", None) or str(e)
+    return text.split(": '")[0].strip() or type(e).__name__

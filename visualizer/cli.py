@@ -1,0 +1,170 @@
+"""The command line: ``visualizer live | render | devices | scenes | uniforms``.
+
+A user's mistake (a bad file, an unknown scene, a missing device) prints one
+line naming the thing and what is wrong, and exits with status 2.
+"""
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from visualizer.errors import VisualizerError
+
+DEFAULT_SIZE = (1280, 720)
+# The demo's cues: the steppe at dusk, then the vortex from the bar at 10 s
+# as the groove builds to the climax.
+DEMO_CUES = ((0.0, "steppe"), (10.0, "vortex"))
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a size like 1280x720") from None
+    if not (16 <= w <= 7680 and 16 <= h <= 4320):
+        raise argparse.ArgumentTypeError(f"size {text} is outside 16x16 .. 7680x4320")
+    return w, h
+
+
+def _fps(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of frames per second") from None
+    if not 1 <= value <= 240:
+        raise argparse.ArgumentTypeError(f"{value} fps is outside 1..240")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="visualizer", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    live = sub.add_parser("live", help="live window from a microphone or a file")
+    live.add_argument("--device", help="input device: index or part of its name (default: system default)")
+    live.add_argument("--channel", type=int, default=1, help="input channel, from 1 (default 1)")
+    live.add_argument("--input", type=Path, help="play this audio file instead of the microphone")
+    live.add_argument("--demo", action="store_true", help="play the built-in demo track")
+    live.add_argument("--loop", action="store_true", help="loop the --input file")
+    live.add_argument("--play", metavar="DEVICE", help="output device for --input/--demo: index, "
+                      "part of its name, or 'none' to show without sound (default: system default)")
+    live.add_argument("--scene", help="scene to start with (default: the first)")
+    live.add_argument("--size", type=_size, default=DEFAULT_SIZE, help="window size WxH")
+    live.add_argument("--fullscreen", action="store_true")
+    live.add_argument("--rate", type=int, default=48000, help="sample rate in Hz (default 48000)")
+    live.add_argument("--buffer", type=int, default=256, help="audio buffer in frames (default 256)")
+    live.add_argument("--frames", type=int, default=0, help="quit after this many frames")
+    live.add_argument("--screenshot", type=Path, help="with --frames: save the last frame as PNG")
+
+    render = sub.add_parser("render", help="render an audio file to a video with its sound")
+    render.add_argument("audio", nargs="?", type=Path, help="audio file (WAV, FLAC, OGG, MP3...)")
+    render.add_argument("--demo", action="store_true", help="render the built-in demo track")
+    render.add_argument("-o", "--output", type=Path, required=True, help="output .mp4")
+    render.add_argument("--scene", help="scene (default: the first; the demo visits every scene)")
+    render.add_argument("--size", type=_size, default=DEFAULT_SIZE, help="video size WxH")
+    render.add_argument("--fps", type=_fps, default=30, help="frames per second (default 30)")
+
+    sub.add_parser("devices", help="list audio devices")
+    sub.add_parser("scenes", help="list scenes")
+    sub.add_parser("uniforms", help="print the shader uniforms as a Markdown table")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except VisualizerError as e:
+        print(f"visualizer: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("visualizer: interrupted", file=sys.stderr)
+        return 130
+
+
+def _cmd_render(args) -> int:
+    from visualizer import scene as scenes_mod
+    from visualizer.engine import Cue
+    from visualizer.offline import render_file
+
+    if args.demo == (args.audio is not None):
+        raise VisualizerError("render: give either an AUDIO file or --demo")
+    scenes = scenes_mod.discover()
+    if args.scene:
+        cues = [Cue(0.0, scenes_mod.find(args.scene, scenes).key)]
+    elif args.demo:
+        cues = [Cue(t, scenes_mod.find(k, scenes).key) for t, k in DEMO_CUES]
+    else:
+        cues = [Cue(0.0, scenes[0].key)]
+    with tempfile.TemporaryDirectory() as tmp:
+        audio = _demo_wav(Path(tmp)) if args.demo else args.audio
+        frames = render_file(audio, args.output, scenes=scenes, cues=cues,
+                             size=args.size, fps=args.fps)
+    print(f"wrote {args.output} ({frames} frames, {frames / args.fps:.2f} s)")
+    return 0
+
+
+def _cmd_live(args) -> int:
+    from visualizer import scene as scenes_mod
+    from visualizer.audio.live import FilePlayer, MicSource
+    from visualizer.output.window import run_live
+
+    scenes = scenes_mod.discover()
+    if not scenes:
+        raise VisualizerError(f"no scenes in {scenes_mod.SCENES_DIR}")
+    start = scenes_mod.find(args.scene, scenes).key if args.scene else scenes[0].key
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.demo or args.input:
+            path = _demo_wav(Path(tmp)) if args.demo else args.input
+            source = FilePlayer(path, sample_rate=args.rate, loop=args.loop or args.demo,
+                                output=args.play)
+        else:
+            source = MicSource(args.device, sample_rate=args.rate, buffer_size=args.buffer,
+                               channel=args.channel - 1)
+        frames = run_live(source, scenes, scene=start, size=args.size,
+                          fullscreen=args.fullscreen, max_frames=args.frames,
+                          screenshot=args.screenshot)
+        if getattr(source, "silent", False) and args.play != "none":
+            print("visualizer: no audio output device: the file was shown but not heard",
+                  file=sys.stderr)
+    print(f"{frames} frames shown")
+    return 0
+
+
+def _cmd_devices(args) -> int:
+    from visualizer.audio.portaudio import list_devices
+    devices = list_devices()
+    if not devices:
+        print("no audio devices")
+    for d in devices:
+        kind = "/".join(k for k, n in (("in", d.inputs), ("out", d.outputs)) if n)
+        print(f"{d.index:3d}  {d.name}  ({kind}: {d.inputs} in, {d.outputs} out, "
+              f"{d.default_rate:.0f} Hz, {d.host_api})")
+    return 0
+
+
+def _cmd_scenes(args) -> int:
+    from visualizer import scene as scenes_mod
+    for i, s in enumerate(scenes_mod.discover(), start=1):
+        key = str(i) if i <= 9 else " "
+        params = ", ".join(f"{p.name}={p.default:g}" for p in s.params.values())
+        print(f"[{key}] {s.key:12s} {s.title}: {s.description}" + (f"  ({params})" if params else ""))
+    return 0
+
+
+def _cmd_uniforms(args) -> int:
+    from visualizer.render.uniforms import markdown_table
+    print(markdown_table())
+    return 0
+
+
+def _demo_wav(folder: Path) -> Path:
+    from visualizer.audio.demo import DEMO_SAMPLE_RATE, demo_track, write_wav
+    path = folder / "demo.wav"
+    write_wav(path, demo_track(), DEMO_SAMPLE_RATE)
+    return path
+
+
+_COMMANDS = {"render": _cmd_render, "live": _cmd_live, "devices": _cmd_devices,
+             "scenes": _cmd_scenes, "uniforms": _cmd_uniforms}

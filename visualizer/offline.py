@@ -1,0 +1,70 @@
+"""Offline rendering: an audio file in, a video file with that audio out.
+
+Time advances by frame (frame k shows the audio up to k / fps), never by the
+wall clock, and the file is decoded once: each block goes to the analyzer
+(mono) and to the audio encoder (stereo).
+"""
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from visualizer.audio.file_source import FileSource, mono
+from visualizer.clock import FrameClock
+from visualizer.engine import Cue, Engine
+from visualizer.output.video import VideoWriter
+from visualizer.progress import Progress
+from visualizer.render.renderer import Renderer
+from visualizer.scene import Scene
+
+
+def render_file(audio: Path, out: Path, *, scenes: list[Scene], cues: list[Cue],
+                size: tuple[int, int], fps: int, sample_rate: int = 48000,
+                progress: bool = True) -> int:
+    """Render ``audio`` to ``out`` following ``cues``; returns the frame count.
+
+    ``cues`` must start with one at time 0. A partial file is removed if the
+    render fails, so nothing half-written pretends to be complete.
+    """
+    source = FileSource(audio, sample_rate=sample_rate)
+    renderer = Renderer.headless(sample_rate=sample_rate)
+    writer = None
+    try:
+        used = {c.scene for c in cues}
+        engine = Engine(renderer, [s for s in scenes if s.key in used], scene=cues[0].scene)
+        target = renderer.offscreen(size)
+        writer = VideoWriter(out, size, fps, sample_rate=sample_rate)
+        clock = FrameClock(fps)
+        bar = Progress(math.ceil(source.duration * fps), label=Path(out).name) if progress else None
+        mono_buf = np.empty(sample_rate, np.float32)
+        cue_index, consumed, frames = 0, 0, 0
+        while True:
+            timing = clock.tick()
+            block = source.read(max(round(timing.time * sample_rate) - consumed, 0))
+            consumed += block.shape[0]
+            writer.write_audio(block)
+            if source.at_end() and consumed <= timing.time * sample_rate:
+                break  # the audio ends before this frame: the video is as long as the audio
+            while cue_index + 1 < len(cues) and cues[cue_index + 1].time <= timing.time:
+                cue_index += 1
+                engine.select(cues[cue_index].scene)
+            if block.shape[0] > mono_buf.shape[0]:
+                mono_buf = np.empty(block.shape[0], np.float32)
+            engine.step(mono(block, mono_buf[:block.shape[0]]), timing, target.fbo)
+            writer.write_video(target.read())
+            frames += 1
+            if bar:
+                bar.update(frames)
+        writer.close()
+        if bar:
+            bar.close(frames)
+        return frames
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+            Path(out).unlink(missing_ok=True)
+        raise
+    finally:
+        source.close()
+        renderer.release()

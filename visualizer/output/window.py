@@ -1,0 +1,100 @@
+"""The live window: the only module that imports pyglet's windowing.
+
+The window owns the GL context; the renderer borrows it. Each redraw drains
+the live input's ring buffer, lets the engine analyse every new hop, and
+draws, so audio reaches the picture within about one hop plus one frame.
+"""
+
+from pathlib import Path
+
+import moderngl
+
+from visualizer.clock import WallClock
+from visualizer.engine import Engine
+from visualizer.errors import OutputError
+from visualizer.render.renderer import Renderer
+from visualizer.scene import Scene
+
+
+def run_live(source, scenes: list[Scene], *, scene: str, size: tuple[int, int],
+             fullscreen: bool = False, max_frames: int = 0,
+             screenshot: Path | None = None) -> int:
+    """Open the window and run until Esc, the window closes or ``max_frames``.
+
+    ``source`` is a started-on-demand live input (MicSource or FilePlayer).
+    Returns the number of frames drawn.
+    """
+    import pyglet
+    # pyglet checks glGetError after its own calls and would raise on errors
+    # that belong to moderngl's calls; moderngl checks its own.
+    pyglet.options["debug_gl"] = False
+    pyglet.options["vsync"] = True
+    from pyglet.window import key
+
+    config = pyglet.gl.Config(major_version=3, minor_version=3, forward_compatible=True,
+                              double_buffer=True, depth_size=0)
+    try:
+        window = pyglet.window.Window(
+            width=size[0], height=size[1], caption="visualizer", resizable=True,
+            fullscreen=fullscreen, vsync=True, config=config)
+    except Exception as e:  # pyglet's display and config errors share no base class
+        raise OutputError(f"cannot open a window with OpenGL 3.3 ({e}); "
+                          "is there a display (DISPLAY) with OpenGL?") from None
+    refresh = _refresh_rate(window)
+    ctx = moderngl.create_context()
+    renderer = Renderer(ctx, owns_context=False, sample_rate=source.sample_rate)
+    state = {"frames": 0}
+    try:
+        engine = Engine(renderer, scenes, scene=scene)
+    except BaseException:
+        renderer.release()
+        window.close()
+        raise
+    clock = WallClock(fps=refresh)
+
+    @window.event
+    def on_draw():
+        samples = source.ring.drain()
+        timing = clock.tick()
+        screen = ctx.detect_framebuffer()
+        engine.step(samples, timing, screen, capture_time=source.ring.capture_time)
+        state["frames"] += 1
+        if max_frames and state["frames"] >= max_frames:
+            if screenshot is not None:
+                _save_screenshot(screen, screenshot)
+            pyglet.app.exit()
+
+    @window.event
+    def on_key_press(symbol, modifiers):
+        if key._1 <= symbol <= key._9:
+            index = symbol - key._1
+            if index < len(engine.keys):
+                engine.select(engine.keys[index])
+        elif symbol == key.ESCAPE:
+            pyglet.app.exit()
+        return pyglet.event.EVENT_HANDLED
+
+    source.start()
+    try:
+        pyglet.app.run(interval=1.0 / refresh)
+    finally:
+        source.stop()
+        renderer.release()
+        window.close()
+    return state["frames"]
+
+
+def _refresh_rate(window) -> float:
+    try:
+        rate = window.screen.get_mode().rate
+    except Exception:  # not every platform (or Xvfb) reports modes
+        rate = 0
+    return float(rate) if rate and rate > 0 else 60.0
+
+
+def _save_screenshot(screen: moderngl.Framebuffer, path: Path) -> None:
+    import numpy as np
+    from visualizer.png import write_png
+    w, h = screen.size
+    pixels = np.frombuffer(screen.read(components=3), np.uint8).reshape(h, w, 3)
+    write_png(path, pixels[::-1])

@@ -1,0 +1,130 @@
+"""One shader loader: ``#include``, the uniform prelude, and error mapping.
+
+Every file gets its own block of line numbers through ``#line``: line L of
+file number K is reported as ``K * LINE_BLOCK + L``. (GLSL's source-string
+number would be the obvious carrier, but Mesa reports semantic errors with
+the last source number seen rather than the right one; line numbers are
+honoured by every driver.) So the driver's error log maps back to the
+original file and line whatever the include depth.
+"""
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from visualizer.errors import ShaderError
+
+GLSL_VERSION = "#version 330 core"
+LINE_BLOCK = 100_000
+_INCLUDE = re.compile(r'^\s*#\s*include\s+[<"]([^>"]+)[>"]\s*$')
+# Mesa: "0:12(3): error: ..."  NVIDIA: "0(12) : error C0000: ..."  ANGLE/others: "ERROR: 0:12: ..."
+_LOG_LINE = [
+    re.compile(r"^(?P<src>\d+):(?P<line>\d+)\(\d+\):\s*(?P<msg>.*)$"),
+    re.compile(r"^(?P<src>\d+)\((?P<line>\d+)\)\s*:\s*(?P<msg>.*)$"),
+    re.compile(r"^(?:ERROR|WARNING):\s*(?P<src>\d+):(?P<line>\d+):\s*(?P<msg>.*)$"),
+]
+
+
+@dataclass
+class ShaderSource:
+    """Fragment source with ``#line`` markers and the files behind them."""
+
+    text: str
+    files: list[Path] = field(default_factory=list)
+    """Source-string number -> file; number 0 is the generated prelude."""
+
+    @property
+    def dependencies(self) -> list[Path]:
+        """Every file the source was built from (for hot reload)."""
+        return [f for f in self.files if f.name != "<prelude>"]
+
+    def describe(self, log: str, *, stage: str = "fragment") -> ShaderError:
+        """Turn a driver's compile log into a ShaderError naming file:line."""
+        for raw in log.splitlines():
+            raw = raw.strip()
+            for pattern in _LOG_LINE:
+                m = pattern.match(raw)
+                if not m:
+                    continue
+                src, line = divmod(int(m["line"]), LINE_BLOCK)
+                path = self.files[src] if src < len(self.files) else Path(f"<source {src}>")
+                msg = m["msg"].removeprefix("error:").strip()
+                snippet = _source_line(path, line)
+                where = f"{path}:{line}"
+                tail = f" | {snippet.strip()}" if snippet else ""
+                return ShaderError(f"{where}: {msg}{tail}", path=str(path), line=line)
+        first = log.strip().splitlines()[0] if log.strip() else "unknown error"
+        name = self.files[1] if len(self.files) > 1 else "<shader>"
+        return ShaderError(f"{name}: {stage} shader failed: {first}", path=str(name))
+
+
+def _source_line(path: Path, line: int) -> str:
+    try:
+        lines = path.read_text().splitlines()
+    except OSError:
+        return ""
+    return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+def load_fragment(path: Path, *, include_dirs: list[Path], prelude: str,
+                  defines: dict[str, str] | None = None) -> ShaderSource:
+    """Build a fragment shader from ``path``.
+
+    The result is ``#version``, ``defines``, the ``prelude`` (uniform
+    declarations), then the file with its ``#include`` directives resolved
+    against the including file's folder and then ``include_dirs``. A shader
+    that defines Shadertoy's ``mainImage`` gets a ``main`` that calls it.
+    """
+    files: list[Path] = [Path("<prelude>")]
+    head = [GLSL_VERSION]
+    head += [f"#define {k} {v}" for k, v in (defines or {}).items()]
+    head += ["#line 1", prelude, "out vec4 visualizer_FragColor;"]
+    body = _expand(path, include_dirs, files, stack=[])
+    text = "\n".join(head) + "\n" + body
+    if re.search(r"\bvoid\s+mainImage\s*\(", body) and not re.search(r"\bvoid\s+main\s*\(", body):
+        text += ("\n#line 1\nvoid main() {\n"
+                 "    vec4 c = vec4(0.0, 0.0, 0.0, 1.0);\n"
+                 "    mainImage(c, gl_FragCoord.xy);\n"
+                 "    visualizer_FragColor = vec4(c.rgb, 1.0);\n}\n")
+    return ShaderSource(text, files)
+
+
+def _expand(path: Path, include_dirs: list[Path], files: list[Path], stack: list[Path]) -> str:
+    path = path.resolve()
+    if path in stack:
+        chain = " -> ".join(p.name for p in stack + [path])
+        raise ShaderError(f"{stack[-1]}: circular #include ({chain})", path=str(stack[-1]))
+    try:
+        lines = path.read_text().splitlines()
+    except FileNotFoundError:
+        raise ShaderError(f"{path}: shader file not found", path=str(path)) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ShaderError(f"{path}: cannot read shader: {e}", path=str(path)) from None
+    number = len(files)
+    files.append(path)
+    out = [_line_directive(number, 1)]
+    for i, line in enumerate(lines, start=1):
+        m = _INCLUDE.match(line)
+        if m:
+            target = _find_include(m[1], path.parent, include_dirs)
+            if target is None:
+                raise ShaderError(f"{path}:{i}: #include \"{m[1]}\" not found", path=str(path), line=i)
+            out.append(_expand(target, include_dirs, files, stack + [path]))
+            out.append(_line_directive(number, i + 1))
+        elif line.lstrip().startswith("#version"):
+            out.append("")  # the loader owns the version line
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _line_directive(number: int, line: int) -> str:
+    return f"#line {number * LINE_BLOCK + line}"
+
+
+def _find_include(name: str, here: Path, include_dirs: list[Path]) -> Path | None:
+    for folder in [here, *include_dirs]:
+        candidate = folder / name
+        if candidate.is_file():
+            return candidate
+    return None
