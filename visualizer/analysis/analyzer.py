@@ -56,6 +56,7 @@ _BROAD = (("bass", 30.0, 250.0, 0.005, 0.150),
           ("mid", 250.0, 2000.0, 0.010, 0.200),
           ("high", 2000.0, 16000.0, 0.005, 0.150))
 _LEVEL_TIMES = (0.010, 0.250)
+_FIRST_BAND = 1 + len(_BROAD)  # column of the first log band: after level and broad
 _BAND_TIMES = (0.005, 0.120)
 
 
@@ -80,12 +81,11 @@ class Analyzer:
         self._power_scale = 2.0 / (s.n_fft * np.sum(self._window ** 2))
         self._mag_scale = _BLACKMAN_COHERENT_GAIN / np.sum(self._window)
         edges = log_band_edges(n_bands=N_BANDS, fmin=s.fmin, fmax=s.fmax)
-        broad = np.array([[lo, hi] for _, lo, hi, _, _ in _BROAD])
-        broad_w = np.stack([band_matrix(np.array(e), n_fft=s.n_fft,
-                                        sample_rate=s.sample_rate)[0] for e in broad])
-        # Bands and broad bands in one matrix: one matmul per batch.
+        broad_w = np.vstack([band_matrix(np.array([lo, hi]), n_fft=s.n_fft,
+                                         sample_rate=s.sample_rate) for _, lo, hi, *_ in _BROAD])
+        # Broad bands then log bands in one matrix: one matmul per batch.
         self._weights = np.vstack(
-            [band_matrix(edges, n_fft=s.n_fft, sample_rate=s.sample_rate), broad_w]).T
+            [broad_w, band_matrix(edges, n_fft=s.n_fft, sample_rate=s.sample_rate)]).T
 
         # History: the last n_fft - hop samples plus any partial hop.
         self._keep = s.n_fft - s.hop
@@ -96,25 +96,21 @@ class Analyzer:
         self._frames = np.empty((b, s.n_fft))
         self._spec = np.empty((b, n_bins), np.complex128)
         self._power = np.empty((b, n_bins))
-        self._energy = np.empty((b, N_BANDS + len(_BROAD)))
         self._ms = np.empty(b)
+        # Per hop, in dB then 0..1: [level, bass, mid, high, 48 bands].
+        n = _FIRST_BAND + N_BANDS
+        self._db = np.empty((b, n))
+        self._norm = np.empty((b, n))
+        self._peaks = np.empty((b, _FIRST_BAND + 1))
 
-        # Smoothing and gain state.
-        n_broad = 1 + len(_BROAD)  # level + bass/mid/high
-        atk = [_LEVEL_TIMES[0]] + [a for *_, a, _ in _BROAD]
-        rel = [_LEVEL_TIMES[1]] + [r for *_, r in _BROAD]
-        self._broad_env = AttackRelease([coefficient(t, step_s) for t in atk],
-                                        [coefficient(t, step_s) for t in rel])
-        self._band_env = AttackRelease(np.full(N_BANDS, coefficient(_BAND_TIMES[0], step_s)),
-                                       np.full(N_BANDS, coefficient(_BAND_TIMES[1], step_s)))
-        decay = s.gain_decay_db_per_s * step_s
-        self._broad_gain = AutoGain(n_broad, range_db=s.gain_range_db,
-                                    decay_db_per_step=decay, floor_db=s.gain_floor_db)
-        self._band_gain = AutoGain(1, range_db=s.gain_range_db,
-                                   decay_db_per_step=decay, floor_db=s.gain_floor_db)
-        self._broad_db = np.empty(n_broad)
-        self._broad_norm = np.empty(n_broad)
-        self._band_norm = np.empty(N_BANDS)
+        # Smoothing and gain: one follower over every value, one gain per
+        # broad value and one shared by the bands (keeping the spectrum's shape).
+        times = [_LEVEL_TIMES] + [(a, r) for *_, a, r in _BROAD] + [_BAND_TIMES] * N_BANDS
+        self._env = AttackRelease([coefficient(a, step_s) for a, _ in times],
+                                  [coefficient(r, step_s) for _, r in times])
+        self._gain = AutoGain(_FIRST_BAND + 1, range_db=s.gain_range_db,
+                              decay_db_per_step=s.gain_decay_db_per_s * step_s,
+                              floor_db=s.gain_floor_db, max_batch=b)
         self._mag = np.zeros(TEXTURE_WIDTH)
         c = coefficient(_WEBAUDIO_TAU_S, step_s)
         self._decay_pow = (1.0 - c) ** np.arange(s.max_batch + 1)
@@ -182,32 +178,30 @@ class Analyzer:
         self._mag += self._mag_weights[-hops:] @ power[:, :TEXTURE_WIDTH]
         power *= power
         power *= self._power_scale
-        energy = self._energy[:hops]
-        np.matmul(power, self._weights, out=energy)
-        np.maximum(energy, _EPS, out=energy)
-        np.log10(energy, out=energy)
-        energy *= 10.0
-        np.maximum(ms, _EPS, out=ms)
+        db = self._db[:hops]
+        np.matmul(power, self._weights, out=db[:, 1:])
+        db[:, 0] = ms
+        np.maximum(db, _EPS, out=db)
+        np.log10(db, out=db)
+        db *= 10.0
+        peaks = self._peaks[:hops]
+        peaks[:, :_FIRST_BAND] = db[:, :_FIRST_BAND]
+        np.max(db[:, _FIRST_BAND:], axis=1, out=peaks[:, _FIRST_BAND])
+        refs = self._gain.references(peaks)
+        norm = self._norm[:hops]
+        self._gain.normalise(db[:, :_FIRST_BAND], refs[:, :_FIRST_BAND], norm[:, :_FIRST_BAND])
+        self._gain.normalise(db[:, _FIRST_BAND:], refs[:, _FIRST_BAND:], norm[:, _FIRST_BAND:])
+        # The attack/release follower is the one sequential step.
         for i in range(hops):
-            self._step_hop(float(ms[i]), energy[i])
-        # Stages to come (onsets, beat, pitch) read spec/power here.
+            self._env.step(norm[i])
+        # Stages to come (onsets, beat, pitch) read spec/power/db here.
+        state = self._env.state
+        values = self.frame.values
+        values[:_FIRST_BAND] = state[:_FIRST_BAND]  # level, bass, mid, high come first
+        values[FEATURE_INDEX["level_db"]] = max(db[hops - 1, 0], _SILENT_DB)
+        self.frame.bands[:] = state[_FIRST_BAND:]
         self._write_texture(end=self._keep + hops * s.hop)
         self.frame.hops += hops
-
-    def _step_hop(self, mean_square: float, energy_db: np.ndarray) -> None:
-        level_db = 10.0 * np.log10(mean_square)
-        db = self._broad_db
-        db[0] = level_db
-        db[1:] = energy_db[N_BANDS:]
-        self._broad_gain.step(db, self._broad_norm)
-        broad = self._broad_env.step(self._broad_norm)
-        bands_db = energy_db[:N_BANDS]
-        self._band_gain.step(bands_db, self._band_norm, peak_db=bands_db.max())
-        bands = self._band_env.step(self._band_norm)
-        values = self.frame.values
-        values[:4] = broad  # level, bass, mid, high: the first four features
-        values[FEATURE_INDEX["level_db"]] = max(level_db, _SILENT_DB)
-        self.frame.bands[:] = bands
 
     def _write_texture(self, *, end: int) -> None:
         tex = self.frame.texture

@@ -39,31 +39,39 @@ class AttackRelease:
 class AutoGain:
     """Maps levels in dB to 0..1 relative to a slowly decaying recent peak.
 
-    The reference follows a new peak at once and falls by ``decay_db_per_s``
+    The reference follows a new peak at once and falls by ``decay_db_per_step``
     otherwise, never below ``floor_db`` so that a silent room is not boosted
     into noise. A level ``range_db`` below the reference maps to 0, the
-    reference itself to 1.
+    reference itself to 1. Works on a batch of hops at once: the decaying
+    peak ``r_k = max(x_k, r_(k-1) - d)`` is a running maximum of ``x_j + j d``
+    shifted back by ``k d``, so no Python loop runs per hop.
     """
 
     def __init__(self, n: int, *, range_db: float, decay_db_per_step: float,
-                 floor_db: float):
+                 floor_db: float, max_batch: int):
         self.range_db = range_db
         self.decay = decay_db_per_step
         self.floor_db = floor_db
         self.reference = np.full(n, floor_db, np.float64)
+        self._ramp = (np.arange(max_batch + 1) * decay_db_per_step)[:, None]
+        self._work = np.empty((max_batch + 1, n))
 
-    def step(self, level_db: np.ndarray, out: np.ndarray,
-             peak_db: float | None = None) -> np.ndarray:
-        """Update the reference and write ``level_db`` mapped to 0..1 into ``out``.
+    def references(self, peaks_db: np.ndarray) -> np.ndarray:
+        """References after each hop for ``peaks_db`` (hops, n); a view, valid until next call."""
+        hops = peaks_db.shape[0]
+        work = self._work[:hops + 1]
+        ramp = self._ramp[:hops + 1]
+        work[0] = self.reference
+        np.add(peaks_db, ramp[1:], out=work[1:])
+        np.maximum.accumulate(work, axis=0, out=work)
+        work -= ramp
+        np.maximum(work, self.floor_db, out=work)
+        self.reference[:] = work[hops]
+        return work[1:]
 
-        With ``peak_db`` the reference follows that one value instead of each
-        element: one gain for a whole spectrum keeps its shape.
-        """
-        self.reference -= self.decay
-        np.maximum(self.reference, level_db if peak_db is None else peak_db,
-                   out=self.reference)
-        np.maximum(self.reference, self.floor_db, out=self.reference)
-        np.subtract(level_db, self.reference, out=out)
+    def normalise(self, level_db: np.ndarray, reference: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """``level_db`` mapped to 0..1 against ``reference`` (broadcastable), into ``out``."""
+        np.subtract(level_db, reference, out=out)
         out += self.range_db
         out /= self.range_db
         np.clip(out, 0.0, 1.0, out=out)
