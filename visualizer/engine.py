@@ -52,8 +52,9 @@ class Engine:
         self.current = key
 
     def step(self, samples: np.ndarray, timing: FrameTiming, target: moderngl.Framebuffer,
-             *, capture_time: float = float("nan")) -> FeatureFrame:
+             *, capture_time: float = float("nan"),
+             size: tuple[int, int] | None = None) -> FeatureFrame:
         """Analyse ``samples`` (mono, new since the last step) and draw one frame."""
         frame = self.analyzer.process(samples, capture_time)
-        self.renderer.draw(self.current, frame, timing, target)
+        self.renderer.draw(self.current, frame, timing, target, size)
         return frame

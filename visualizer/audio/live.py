@@ -120,6 +120,10 @@ class FilePlayer:
         import pyaudio
         self._running = True
         self._spawn(self._decode_loop)
+        # Start playing once the first block is decoded, not on silence.
+        deadline = time.monotonic() + 1.0
+        while self._queue.empty() and time.monotonic() < deadline:
+            time.sleep(0.001)
         if self.output is not None:
             try:
                 self._stream = portaudio().open(

@@ -56,12 +56,12 @@ def run_live(source, scenes: list[Scene], *, scene: str, size: tuple[int, int],
     def on_draw():
         samples = source.ring.drain()
         timing = clock.tick()
-        screen = ctx.detect_framebuffer()
-        engine.step(samples, timing, screen, capture_time=source.ring.capture_time)
+        size = window.get_framebuffer_size()
+        engine.step(samples, timing, ctx.screen, capture_time=source.ring.capture_time, size=size)
         state["frames"] += 1
         if max_frames and state["frames"] >= max_frames:
             if screenshot is not None:
-                _save_screenshot(screen, screenshot)
+                _save_screenshot(ctx.screen, size, screenshot)
             pyglet.app.exit()
 
     @window.event
@@ -92,9 +92,10 @@ def _refresh_rate(window) -> float:
     return float(rate) if rate and rate > 0 else 60.0
 
 
-def _save_screenshot(screen: moderngl.Framebuffer, path: Path) -> None:
+def _save_screenshot(screen: moderngl.Framebuffer, size: tuple[int, int], path: Path) -> None:
     import numpy as np
     from visualizer.png import write_png
-    w, h = screen.size
-    pixels = np.frombuffer(screen.read(components=3), np.uint8).reshape(h, w, 3)
+    w, h = size
+    pixels = np.frombuffer(screen.read(viewport=(0, 0, w, h), components=3),
+                           np.uint8).reshape(h, w, 3)
     write_png(path, pixels[::-1])

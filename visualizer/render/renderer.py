@@ -106,13 +106,16 @@ class Renderer:
         return compiled
 
     def draw(self, key: str, frame: FeatureFrame, timing: FrameTiming,
-             target: moderngl.Framebuffer) -> None:
-        """Draw scene ``key`` for ``frame`` at ``timing`` into ``target``."""
+             target: moderngl.Framebuffer, size: tuple[int, int] | None = None) -> None:
+        """Draw scene ``key`` for ``frame`` at ``timing`` into ``target``.
+
+        ``size`` overrides the target's size (a window's framebuffer after a resize).
+        """
         compiled = self.scenes[key]
         self.audio_texture.write(frame.texture)
         self.audio_texture.use(0)
         prog = compiled.program
-        w, h = target.size
+        w, h = size or target.size
         _set(prog, "iResolution", (float(w), float(h), 1.0))
         _set(prog, "iTime", timing.time)
         _set(prog, "iTimeDelta", timing.delta)
