@@ -89,3 +89,15 @@ def test_number_keys_switch_scenes(xdisplay, songs, tmp_path, renderer, scenes):
         renderer.draw(key, frame, FrameTiming(time=4.0), target.fbo)
         distance[key] = np.abs(target.read().astype(np.int16) - picture).mean()
     assert distance["steppe"] < distance["vortex"]
+
+
+def test_live_from_the_microphone(xdisplay, mic_file, tmp_path):
+    # The whole path from a real PortAudio capture stream to the window.
+    from conftest import tone as make_tone
+    mic_file(np.tile(make_tone(55, 1.0, amp=0.8), 30))
+    shot = tmp_path / "mic.png"
+    r = run_cli("live", "--device", "testmic", "--size", SIZE, "--frames", "30",
+                "--screenshot", str(shot), env={"DISPLAY": xdisplay})
+    assert r.returncode == 0, r.stderr
+    assert "30 frames shown" in r.stdout and "input overflows" in r.stdout
+    assert read_png(shot).std() > 15

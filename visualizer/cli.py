@@ -128,7 +128,7 @@ def _cmd_live(args) -> int:
         if getattr(source, "silent", False) and args.play != "none":
             print("visualizer: no audio output device: the file was shown but not heard",
                   file=sys.stderr)
-    print(f"{frames} frames shown")
+    print(f"{frames} frames shown, {source.overflows} input overflows")
     return 0
 
 
