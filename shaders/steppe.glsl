@@ -5,9 +5,9 @@
 #include "palette.glsl"
 
 const float K = 0.42;     // blade height as a fraction of its root's depth below the horizon
-const float Q = 0.955;    // ratio between successive rows of blade roots (towards the horizon)
-const float CELL = 0.05;  // blade spacing as a fraction of depth below the horizon
-const int ROWS = 14;      // rows that can reach one pixel: ln(1/(1-K)) / ln(1/Q) + 1
+const float Q = 0.945;    // ratio between successive rows of blade roots (towards the horizon)
+const float CELL = 0.042; // blade spacing as a fraction of depth below the horizon
+const int ROWS = 11;      // rows that can reach one pixel: ln(1/(1-K)) / ln(1/Q) + 1
 
 vec3 lin(vec3 c) { return c * c; }   // palette colours are display-ish: rough linearisation
 
@@ -32,7 +32,7 @@ vec3 skyGradient(float n, float xc, float sunX, float glowAmt) {
 float ridgeNoise(float x) {
     float v = 0.0, a = 0.5;
     for (int i = 0; i < 4; i++) {
-        v += a * (1.0 - abs(2.0 * vnoise(vec2(x, 3.7 + float(i))) - 1.0));
+        v += a * (1.0 - abs(2.0 * vnoise1(x + 37.0 * float(i)) - 1.0));
         x *= 2.1; a *= 0.5;
     }
     return v;
@@ -48,12 +48,13 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
     float sunX = 0.3 * aspect;
     float glowAmt = glow * (0.7 + 0.9 * iBass + 0.2 * iLevel);
 
-    vec3 col;
+    vec3 col = vec3(0.0);
+    vec3 horizonSky = skyGradient(0.0, xc, sunX, glowAmt);
     float e = p.y - hz;
     float n = e / (1.0 - hz);
 
     // ---------------------------------------------------------------- sky
-    {
+    if (e > -pix) {
         col = skyGradient(max(n, 0.0), xc, sunX, glowAmt);
 
         // Stars, strongest high up; highs make them twinkle.
@@ -72,7 +73,7 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
         vec2 cp = vec2(xc, 1.0) / ee * 0.4;
         cp = cp * vec2(0.6, 1.0) + vec2(t * 0.015 + iLevel * 0.1, t * 0.01);
         float dens = fbm(cp, 5);
-        float towards = fbm(cp + vec2((sunX - xc) * 0.25, 0.35), 5);   // sample towards the light below
+        float towards = fbm(cp + vec2((sunX - xc) * 0.25, 0.35), 3);   // sample towards the light below
         float cloud = smoothstep(0.42, 0.75, dens) * smoothstep(0.0, 0.07, e) * (1.0 - 0.5 * smoothstep(0.6, 1.0, n));
         float lit = smoothstep(0.72, 0.38, towards);
         float dxs = xc - sunX;
@@ -99,23 +100,22 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
         float dsun = xc - sunX;
         float low = 1.0 - 0.75 * exp(-dsun * dsun * 12.0);          // the land dips where the sun sets
         float mAmp = smoothstep(0.75, -0.5, xc) * low;
-        float rn = ridgeNoise(xc * 2.6 + 4.0);
-        float mh = 0.01 + 0.11 * mAmp * rn * rn;
+        float rn = ridgeNoise(xc * 2.6 + 33.0);
+        float mh = 0.01 + 0.12 * mAmp * rn * rn;
         if (e < mh) {
-            vec3 haze = skyGradient(0.03, xc, sunX, glowAmt);
+            vec3 haze = horizonSky;
             vec3 m = mix(haze, lin(vec3(0.34, 0.3, 0.55)) * 0.28, 0.72);
             float snow = smoothstep(0.045, 0.08, mh) * smoothstep(mh - 0.035, mh - 0.005, e)
-                       * (0.6 + 0.4 * vnoise(vec2(xc * 90.0, e * 60.0)));
+                       * (0.6 + 0.4 * vnoise1(xc * 90.0 + e * 50.0));
             m = mix(m, lin(vec3(1.0, 0.74, 0.8)) * 0.32 * (0.7 + 0.3 * glowAmt), snow * 0.75);
             col = mix(col, m, smoothstep(mh + pix, mh - pix, e));
         }
         // Rolling hills, darker as they come nearer.
-        float h1 = (0.01 + 0.05 * fbm(vec2(xc * 1.9 + 11.0, 1.0), 4)) * low;
-        vec3 horizonSky = skyGradient(0.0, xc, sunX, glowAmt);
+        float h1 = (0.01 + 0.05 * fbm1(xc * 1.9 + 11.0, 4)) * low;
         vec3 hc1 = lin(DUSK_VIOLET) * 0.3 + horizonSky * 0.12;
         hc1 += lin(CLUB_AMBER) * 0.5 * smoothstep(h1 - 0.004, h1, e) * exp(-dsun * dsun * 8.0) * glowAmt;  // sunlit rim
         col = mix(col, hc1, smoothstep(h1 + pix, h1 - pix, e));
-        float h2 = 0.002 + 0.028 * low * smoothstep(0.2, 0.8, fbm(vec2(xc * 3.1 - 5.0, 2.0), 4));
+        float h2 = 0.002 + 0.028 * low * smoothstep(0.2, 0.8, fbm1(xc * 3.1 - 5.0, 4));
         vec3 hc2 = lin(vec3(0.2, 0.13, 0.24)) * 0.3 + horizonSky * 0.04;
         hc2 += lin(CLUB_AMBER) * 0.3 * smoothstep(h2 - 0.003, h2, e) * exp(-dsun * dsun * 8.0) * glowAmt;
         col = mix(col, hc2, smoothstep(h2 + pix, h2 - pix, e));
@@ -126,21 +126,21 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
     if (sp > 0.0) {
         // Haze colour of the far plain.
         float dxs = xc - sunX;
-        vec3 haze = lin(DUSK_VIOLET) * 0.2 + skyGradient(0.0, xc, sunX, glowAmt) * 0.1;
+        vec3 haze = lin(DUSK_VIOLET) * 0.2 + horizonSky * 0.1;
         haze += lin(CLUB_AMBER) * 0.3 * exp(-dxs * dxs * 4.0) * exp(-sp * 25.0) * glowAmt;   // sheen towards the sun
         float backlight = (0.55 + 0.8 * exp(-dxs * dxs * 1.5)) * glowAmt;
 
         // Wind: a slow swell plus gusts travelling across the plain; level strengthens them.
         vec2 wp = vec2(xc / sp, 1.0 / sp);        // ground-plane position
-        float phase = t * 0.55 * (0.6 + 0.4 * wind) + iLevel * 1.8;
-        float patch = fbm(wp * vec2(0.12, 0.2) + 3.0, 3);             // drifts of greener and drier grass
+        float phase = t * 0.45 + iLevel * 1.8;
+        float patch = vnoise(wp * vec2(0.12, 0.2) + 3.0) * 0.75;             // drifts of greener and drier grass
 
         float jA = log(sp / (1.0 - K)) / log(Q);
         float j = floor(jA);
+        float sj = pow(Q, j);                     // row depth, stepped by Q each row
         vec3 acc = vec3(0.0);
         float alpha = 0.0;
-        for (int i = 0; i < ROWS; i++, j += 1.0) {
-            float sj = pow(Q, j);                 // row depth
+        for (int i = 0; i < ROWS; i++, j += 1.0, sj *= Q) {
             float w = CELL * sj;                  // blade spacing on screen
             // Bend: the row's blades lean with the wind, more towards the tip.
             // Wind at this row: gusts roll across the plain, level makes them stronger.
@@ -153,30 +153,29 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
             float ci = floor(xs / w);
             vec2 hb = hash22(vec2(ci, j));
             float h3 = hash12(vec2(j, ci) + 3.1);
-            float root = sj * pow(Q, hb.y);       // root depth jittered within the row
+            float root = sj * (1.0 - (1.0 - Q) * hb.y);   // root depth jittered within the row
             float H = K * root * (0.5 + 0.5 * h3);
             float v = (root - sp) / H;            // 0 at root, 1 at tip
             if (v < 0.0 || v > 1.0) continue;
-            float flutter = sin(t * (2.0 + 2.0 * hb.x) + h3 * 30.0 + iMid * 2.0) * 0.08;
-            float bx = (ci + 0.25 + 0.5 * hb.x) * w + (hb.y - 0.5 + flutter) * 0.35 * w * v * v;
-            float hw = w * (0.07 + 0.06 * h3) * pow(1.0 - v, 0.7);
+            float bx = (ci + 0.25 + 0.5 * hb.x) * w + (hb.y - 0.5) * 0.35 * w * v * v;   // own curl
+            float hw = w * (0.07 + 0.06 * h3) * sqrt(1.0 - v);
             // Some stems carry a feather-grass plume (kovyl): a soft silvery spindle near the tip.
             float isPlume = step(0.9, hb.x);
             float pv = clamp((v - 0.62) / 0.38, 0.0, 1.0);
-            float plume = isPlume * sin(PI * pv) * step(0.62, v);
+            float plume = isPlume * 4.0 * pv * (1.0 - pv);
             hw += w * 0.06 * plume;
             float d = abs(xs - bx);
             float cov = clamp((min(d + 0.5 * pix, hw) - max(d - 0.5 * pix, -hw)) / pix, 0.0, 1.0);
             if (cov <= 0.0) continue;
             // Colour: shadowed base, dry-gold body, tips backlit by the sky.
             vec3 body = mix(lin(STEPPE_GRASS), lin(STEPPE_OCHRE), clamp(h3 * 0.6 + patch * 1.2 - 0.3, 0.0, 1.0));
-            vec3 c = mix(body * 0.02, body * (0.1 + 0.2 * gust), pow(v, 1.2));
-            float tip = smoothstep(0.55, 1.0, v);
+            vec3 c = mix(body * 0.02, body * (0.11 + 0.2 * gust), v * v);
+            float tip = clamp(v * 2.2 - 1.2, 0.0, 1.0);
             float shimmer = 0.6 + 0.4 * sin(t * 3.0 + hb.x * 40.0) * (0.3 + iHigh);
             c += lin(CLUB_AMBER) * tip * backlight * (0.12 + 0.35 * gust + (0.25 * iMid + 0.35 * iHigh) * shimmer);
             vec3 silver = lin(vec3(0.92, 0.84, 0.82));
             c = mix(c, silver * backlight * (0.07 + 0.12 * gust + (0.12 * iMid + 0.3 * iHigh) * shimmer), isPlume * smoothstep(0.6, 0.75, v) * 0.7);
-            float fog = 1.0 - exp(-sj * 45.0);
+            float fog = sj * 40.0 / (1.0 + sj * 40.0);
             c = mix(haze, c, fog);
             acc += (1.0 - alpha) * cov * c;
             alpha += (1.0 - alpha) * cov;

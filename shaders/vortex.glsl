@@ -43,6 +43,9 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
     float smoke1 = smoothstep(0.42, 0.78, d1);
     float smoke2 = smoothstep(0.48, 0.8, d2) * 0.8;
     float edge1 = smoothstep(0.42, 0.55, d1) - smoothstep(0.55, 0.7, d1);  // lit rims
+    // Right at the centre the log-polar pattern gets finer than a pixel: let it melt into the glow.
+    float calm = smoothstep(0.004, 0.04, r);
+    smoke1 = mix(0.5, smoke1, calm); smoke2 = mix(0.4, smoke2, calm); edge1 *= calm;
 
     // Light from the core; bass blooms it.
     float fl = flare * (0.25 + 1.3 * iBass + 0.25 * iLevel);
@@ -90,7 +93,7 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
     float tw = 0.5 + 0.5 * sin(t * 2.5 + h * 60.0);
     float cellPx = r * TAU / (ARMS * 6.0);                     // cell size on screen
     float sd = length(cf) * cellPx;
-    float sr = 0.004 + 0.006 * r;
+    float sr = min(0.004 + 0.006 * r, 0.2 * cellPx);          // stay inside the cell
     float spark = step(0.88, h) * exp(-sd * sd / (sr * sr)) * tw;
     col += vec3(1.0, 0.85, 0.6) * spark * (0.15 + 2.5 * iHigh) * smoothstep(0.04, 0.25, r) * (0.3 + smoke1);
 

@@ -17,4 +17,16 @@ float fbm(vec2 p, int octaves) {
     for (int i = 0; i < octaves; i++) { v += a * vnoise(p); p = p * 2.03 + vec2(17.1, 9.2); a *= 0.5; }
     return v;
 }
+// 1D value noise and its fractal sum: half the hashing of vnoise, for
+// profiles that depend on one coordinate (skylines, ridges).
+float vnoise1(float x) {
+    float i = floor(x), f = fract(x);
+    return mix(hash11(i), hash11(i + 1.0), f * f * (3.0 - 2.0 * f));
+}
+
+float fbm1(float x, int octaves) {
+    float v = 0.0, a = 0.5;
+    for (int i = 0; i < octaves; i++) { v += a * vnoise1(x); x = x * 2.03 + 17.1; a *= 0.5; }
+    return v;
+}
 #endif
