@@ -20,7 +20,7 @@ live: $(STAMP)
 
 # System libraries PyAudio and headless rendering need; installs only what is missing.
 system:
-	@./scripts/system-deps.sh $(SYSTEM_PACKAGES)
+	@PYTHON=$(PYTHON) ./scripts/system-deps.sh $(SYSTEM_PACKAGES)
 
 $(STAMP): pyproject.toml scripts/system-deps.sh
 	@$(MAKE) --no-print-directory system

@@ -13,6 +13,13 @@ else
   echo "  Debian names: $*" >&2
   exit 1
 fi
+# The Python side: venv (python3-venv on Debian's own Python), and a compiler
+# with Python's headers, since PyAudio builds from source on Linux.
+python=${PYTHON:-python3}
+if ! "$python" -c 'import venv, ensurepip' >/dev/null 2>&1; then missing+=(python3-venv); fi
+if ! command -v gcc >/dev/null 2>&1; then missing+=(gcc); fi
+include=$("$python" -c 'import sysconfig; print(sysconfig.get_paths()["include"])' 2>/dev/null || true)
+if [ ! -f "$include/Python.h" ]; then missing+=(python3-dev); fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "Missing system packages and no apt-get: install ${missing[*]}" >&2
