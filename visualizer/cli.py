@@ -1,4 +1,4 @@
-"""The command line: ``visualizer live | render | devices | scenes | uniforms``.
+"""The command line: ``visualizer live | render | analyze | devices | scenes | uniforms``.
 
 A user's mistake (a bad file, an unknown scene, a missing device) prints one
 line naming the thing and what is wrong, and exits with status 2.
@@ -64,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--scene", help="scene (default: the first; the demo visits every scene)")
     render.add_argument("--size", type=_size, default=DEFAULT_SIZE, help="video size WxH")
     render.add_argument("--fps", type=_fps, default=30, help="frames per second (default 30)")
+
+    analyze = sub.add_parser("analyze", help="every feature of an audio file over time")
+    analyze.add_argument("audio", type=Path, help="audio file")
+    analyze.add_argument("-o", "--output", type=Path, help="write the features as CSV")
+    analyze.add_argument("--plot", type=Path, help="draw the features as PNG")
+    analyze.add_argument("--rate", type=float, default=100.0, help="CSV rows per second (default 100)")
 
     sub.add_parser("devices", help="list audio devices")
     sub.add_parser("scenes", help="list scenes")
@@ -132,6 +138,36 @@ def _cmd_live(args) -> int:
     return 0
 
 
+def _cmd_analyze(args) -> int:
+    import numpy as np
+    from visualizer.analysis import report
+    from visualizer.analysis.track import analyze_file
+
+    track = analyze_file(args.audio)
+    duration = track.rows.shape[0] * track.hop_seconds
+    voiced = track.column("voiced") > 0.5
+    notes = track.column("note")[voiced]
+    print(f"{args.audio}: {duration:.1f} s, tempo {track.tempo:.1f} BPM, "
+          f"{track.beat_times.size} beats, {track.onset_times.size} onsets, "
+          f"integrated loudness {track.integrated_lufs:.1f} LUFS")
+    if notes.size:
+        lo, hi = (int(round(v)) for v in np.percentile(notes, [5, 95]))
+        print(f"  pitched {voiced.mean() * 100:.0f}% of the time, notes {_note_name(lo)} to "
+              f"{_note_name(hi)}, tuning {np.median(track.column('tuning')[voiced]):+.0f} cents")
+    if args.output:
+        rows = report.write_csv(track, args.output, rate=args.rate)
+        print(f"wrote {args.output} ({rows} rows)")
+    if args.plot:
+        report.plot(track, args.plot, title=str(args.audio.name))
+        print(f"wrote {args.plot}")
+    return 0
+
+
+def _note_name(midi: int) -> str:
+    names = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+    return f"{names[midi % 12]}{midi // 12 - 1}"
+
+
 def _cmd_devices(args) -> int:
     from visualizer.audio.portaudio import list_devices
     devices = list_devices()
@@ -166,5 +202,6 @@ def _demo_wav(folder: Path) -> Path:
     return path
 
 
-_COMMANDS = {"render": _cmd_render, "live": _cmd_live, "devices": _cmd_devices,
+_COMMANDS = {"render": _cmd_render, "live": _cmd_live, "analyze": _cmd_analyze,
+             "devices": _cmd_devices,
              "scenes": _cmd_scenes, "uniforms": _cmd_uniforms}

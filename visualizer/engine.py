@@ -53,8 +53,15 @@ class Engine:
 
     def step(self, samples: np.ndarray, timing: FrameTiming, target: moderngl.Framebuffer,
              *, capture_time: float = float("nan"),
-             size: tuple[int, int] | None = None) -> FeatureFrame:
-        """Analyse ``samples`` (mono, new since the last step) and draw one frame."""
+             size: tuple[int, int] | None = None,
+             values: np.ndarray | None = None) -> FeatureFrame:
+        """Analyse ``samples`` (mono, new since the last step) and draw one frame.
+
+        ``values`` replaces the scalar features (offline: the zero-lag
+        FeatureTrack's row for this frame's time).
+        """
         frame = self.analyzer.process(samples, capture_time)
+        if values is not None:
+            frame.values[:] = values
         self.renderer.draw(self.current, frame, timing, target, size)
         return frame

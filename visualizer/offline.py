@@ -1,8 +1,10 @@
 """Offline rendering: an audio file in, a video file with that audio out.
 
-Time advances by frame (frame k shows the audio up to k / fps), never by the
-wall clock, and the file is decoded once: each block goes to the analyzer
-(mono) and to the audio encoder (stereo).
+Two passes. First the whole file is analysed with zero lag (a FeatureTrack).
+Then frame k, at time k / fps (never the wall clock), draws with the track's
+features for that time; the streaming analyzer, which still makes the bands
+and the audio texture, reads half a window ahead so those are centred on the
+frame's time too. Each decoded block also goes to the audio encoder.
 """
 
 import math
@@ -10,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from visualizer.analysis.analyzer import Analyzer, AnalyzerSettings
+from visualizer.analysis.track import analyze_file
 from visualizer.audio.file_source import FileSource, mono
 from visualizer.clock import FrameClock
 from visualizer.engine import Cue, Engine
@@ -27,12 +31,16 @@ def render_file(audio: Path, out: Path, *, scenes: list[Scene], cues: list[Cue],
     ``cues`` must start with one at time 0. A partial file is removed if the
     render fails, so nothing half-written pretends to be complete.
     """
+    track = analyze_file(audio, sample_rate=sample_rate)
     source = FileSource(audio, sample_rate=sample_rate)
     renderer = Renderer.headless(sample_rate=sample_rate)
     writer = None
     try:
         used = {c.scene for c in cues}
-        engine = Engine(renderer, [s for s in scenes if s.key in used], scene=cues[0].scene)
+        analyzer = Analyzer(AnalyzerSettings(sample_rate=sample_rate, musical=False))
+        engine = Engine(renderer, [s for s in scenes if s.key in used], scene=cues[0].scene,
+                        analyzer=analyzer)
+        lookahead = engine.analyzer.settings.n_fft // 2
         target = renderer.offscreen(size)
         writer = VideoWriter(out, size, fps, sample_rate=sample_rate)
         clock = FrameClock(fps)
@@ -41,17 +49,19 @@ def render_file(audio: Path, out: Path, *, scenes: list[Scene], cues: list[Cue],
         cue_index, consumed, frames = 0, 0, 0
         while True:
             timing = clock.tick()
-            block = source.read(max(round(timing.time * sample_rate) - consumed, 0))
+            now = round(timing.time * sample_rate)
+            block = source.read(max(now + lookahead - consumed, 0))
             consumed += block.shape[0]
             writer.write_audio(block)
-            if source.at_end() and consumed <= timing.time * sample_rate:
+            if source.at_end() and consumed <= now:
                 break  # the audio ends before this frame: the video is as long as the audio
             while cue_index + 1 < len(cues) and cues[cue_index + 1].time <= timing.time:
                 cue_index += 1
                 engine.select(cues[cue_index].scene)
             if block.shape[0] > mono_buf.shape[0]:
                 mono_buf = np.empty(block.shape[0], np.float32)
-            engine.step(mono(block, mono_buf[:block.shape[0]]), timing, target.fbo)
+            engine.step(mono(block, mono_buf[:block.shape[0]]), timing, target.fbo,
+                        values=track.rows[track.index_at(timing.time)])
             writer.write_video(target.read())
             frames += 1
             if bar:

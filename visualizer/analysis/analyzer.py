@@ -11,9 +11,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from visualizer.analysis.arc import ArcTracker
 from visualizer.analysis.bands import band_matrix, log_band_edges
+from visualizer.analysis.beat import BeatTracker
 from visualizer.analysis.features import (
-    FEATURE_INDEX, N_BANDS, TEXTURE_WIDTH, FeatureFrame)
+    FEATURE_INDEX, N_BANDS, SCALAR_FEATURES, TEXTURE_WIDTH, FeatureFrame)
+from visualizer.analysis.loudness import LoudnessMeter
+from visualizer.analysis.onsets import OnsetDetector
+from visualizer.analysis.pitch import PitchTracker
 from visualizer.analysis.smoothing import AttackRelease, AutoGain, coefficient
 
 _EPS = 1e-12
@@ -49,6 +54,11 @@ class AnalyzerSettings:
     """The gain never boosts a reference quieter than this (room noise)."""
     max_batch: int = 64
     """Hops analysed per numpy batch; bounds the preallocated work arrays."""
+    onset_sensitivity: float = 1.0
+    """Onset detector sensitivity: higher finds softer onsets (and more false ones)."""
+    musical: bool = True
+    """Run the onset, beat, pitch, loudness and arc stages. An offline render's
+    second pass turns them off: its features come from the zero-lag track."""
 
 
 # (name, low Hz, high Hz, attack s, release s) of the broad bands.
@@ -56,8 +66,19 @@ _BROAD = (("bass", 30.0, 250.0, 0.005, 0.150),
           ("mid", 250.0, 2000.0, 0.010, 0.200),
           ("high", 2000.0, 16000.0, 0.005, 0.150))
 _LEVEL_TIMES = (0.010, 0.250)
-_FIRST_BAND = 1 + len(_BROAD)  # column of the first log band: after level and broad
 _BAND_TIMES = (0.005, 0.120)
+# Timbre, smoothed with the bands: (attack s, release s).
+_TIMBRE_TIMES = ((0.030, 0.200), (0.030, 0.200))  # brightness, breath
+_N_GAINED = 1 + len(_BROAD)            # level, bass, mid, high: automatic gain
+_FIRST_BAND = _N_GAINED + len(_TIMBRE_TIMES)  # then brightness, breath, then the bands
+_BRIGHT_LO, _BRIGHT_HI = 250.0, 8000.0  # centroid range mapped onto brightness 0..1
+# Breathiness is spectral flatness over the range where a horn's harmonics and
+# its breath noise both live; a periodogram of white noise has flatness e^-gamma.
+_BREATH_BAND = (100.0, 12000.0)
+_WHITE_FLATNESS = float(np.exp(-np.euler_gamma))
+_BREATH_GATE_DB = -70.0
+_ONSET_PULSE_S = 0.15
+_COL = FEATURE_INDEX
 
 
 class Analyzer:
@@ -65,16 +86,21 @@ class Analyzer:
 
     ``process(samples)`` consumes any number of samples and returns the
     :class:`FeatureFrame` (the same object every call, updated in place).
+    ``on_rows``, if given, receives every batch's per-hop feature rows,
+    shape (hops, n_features), a view valid during the call (offline analysis
+    keeps them).
     """
 
-    def __init__(self, settings: AnalyzerSettings = AnalyzerSettings()):
+    def __init__(self, settings: AnalyzerSettings = AnalyzerSettings(), *, on_rows=None):
         s = settings
         if s.n_fft < TEXTURE_WIDTH or s.hop > s.n_fft:
             raise ValueError("n_fft must be >= 512 and hop <= n_fft")
         self.settings = s
         self.frame = FeatureFrame()
+        self.on_rows = on_rows
         n_bins = s.n_fft // 2 + 1
         step_s = s.hop / s.sample_rate
+        b = s.max_batch
 
         self._window = np.hanning(s.n_fft + 2)[1:-1]  # periodic-ish, no zero ends
         # One-sided power scaled so bins sum to the signal's mean square.
@@ -86,37 +112,60 @@ class Analyzer:
         # Broad bands then log bands in one matrix: one matmul per batch.
         self._weights = np.vstack(
             [broad_w, band_matrix(edges, n_fft=s.n_fft, sample_rate=s.sample_rate)]).T
+        freqs = np.arange(n_bins) * s.sample_rate / s.n_fft
+        self._freqs = freqs
+        lo, hi = (np.searchsorted(freqs, f) for f in _BREATH_BAND)
+        self._breath_bins = slice(lo, hi)
 
         # History: the last n_fft - hop samples plus any partial hop.
         self._keep = s.n_fft - s.hop
-        cap = self._keep + s.hop * s.max_batch
-        self._work = np.zeros(cap + s.hop, np.float64)
+        self._work = np.zeros(self._keep + s.hop * b + s.hop, np.float64)
         self._filled = self._keep
-        b = s.max_batch
         self._frames = np.empty((b, s.n_fft))
         self._spec = np.empty((b, n_bins), np.complex128)
         self._power = np.empty((b, n_bins))
         self._ms = np.empty(b)
-        # Per hop, in dB then 0..1: [level, bass, mid, high, 48 bands].
+        # Per hop, in dB then 0..1: [level, bass, mid, high, (brightness, breath), 48 bands].
         n = _FIRST_BAND + N_BANDS
-        self._db = np.empty((b, n))
+        self._db = np.empty((b, _N_GAINED + N_BANDS))
         self._norm = np.empty((b, n))
-        self._peaks = np.empty((b, _FIRST_BAND + 1))
+        self._peaks = np.empty((b, _N_GAINED + 1))
+        self._scratch = np.empty((b, n_bins))
+        self._rows = np.zeros((b, len(SCALAR_FEATURES)))
+        self._followed = np.empty((b, _FIRST_BAND))
 
         # Smoothing and gain: one follower over every value, one gain per
         # broad value and one shared by the bands (keeping the spectrum's shape).
-        times = [_LEVEL_TIMES] + [(a, r) for *_, a, r in _BROAD] + [_BAND_TIMES] * N_BANDS
+        times = ([_LEVEL_TIMES] + [(a, r) for *_, a, r in _BROAD] + list(_TIMBRE_TIMES)
+                 + [_BAND_TIMES] * N_BANDS)
         self._env = AttackRelease([coefficient(a, step_s) for a, _ in times],
                                   [coefficient(r, step_s) for _, r in times])
-        self._gain = AutoGain(_FIRST_BAND + 1, range_db=s.gain_range_db,
+        self._gain = AutoGain(_N_GAINED + 1, range_db=s.gain_range_db,
                               decay_db_per_step=s.gain_decay_db_per_s * step_s,
                               floor_db=s.gain_floor_db, max_batch=b)
         self._mag = np.zeros(TEXTURE_WIDTH)
         c = coefficient(_WEBAUDIO_TAU_S, step_s)
-        self._decay_pow = (1.0 - c) ** np.arange(s.max_batch + 1)
-        self._mag_weights = c * self._mag_scale * self._decay_pow[s.max_batch - 1::-1]
+        self._decay_pow = (1.0 - c) ** np.arange(b + 1)
+        self._mag_weights = c * self._mag_scale * self._decay_pow[b - 1::-1]
         self._samples_seen = 0
-        assert [FEATURE_INDEX[n] for n in ("level", "bass", "mid", "high")] == [0, 1, 2, 3]
+        self._batch_hops = 0
+
+        # The musical stages.
+        self.onsets = OnsetDetector(sample_rate=s.sample_rate, n_fft=s.n_fft, hop=s.hop,
+                                    sensitivity=s.onset_sensitivity, max_batch=b)
+        self.beats = BeatTracker(hop_seconds=step_s, max_batch=b)
+        self.pitch = PitchTracker(sample_rate=s.sample_rate, hop=s.hop, max_batch=b)
+        self.loudness = LoudnessMeter(sample_rate=s.sample_rate, hop=s.hop, max_batch=b)
+        self.arc = ArcTracker(hop_seconds=step_s)
+        self._odf = np.empty(b)
+        self._onset = np.zeros(b, bool)
+        self._beat_out = np.empty((b, 5))
+        self._pitch_out = np.empty((b, len(PitchTracker.names)))
+        self._loud_out = np.empty((b, 2))
+        self._arc_out = np.empty((b, 3))
+        self._onset_pulse = 0.0
+        self._onset_decay = np.exp(-step_s / _ONSET_PULSE_S * np.arange(b + 1))
+        assert [_COL[n] for n in ("level", "bass", "mid", "high")] == [0, 1, 2, 3]
 
     @property
     def hop_seconds(self) -> float:
@@ -156,6 +205,15 @@ class Analyzer:
             self.frame.capture_time = capture_time
         return self.frame
 
+    @property
+    def batch_odf(self) -> np.ndarray:
+        """The onset detection function of the last batch's hops (for on_rows)."""
+        return self._odf[:self._batch_hops]
+
+    def tap(self, time_s: float | None = None) -> None:
+        """Tap tempo at audio time ``time_s`` (default: now, the newest sample)."""
+        self.beats.tap(self.frame.time if time_s is None else time_s)
+
     def _analyse_batch(self, hops: int) -> None:
         s = self.settings
         frames = self._frames[:hops]
@@ -164,6 +222,11 @@ class Analyzer:
         np.copyto(frames, view[:hops])
         # Remove DC per window so an offset never reads as bass.
         frames -= frames.mean(axis=1, keepdims=True)
+        rows = self._rows[:hops]
+        if s.musical:
+            self.pitch.process(frames, self._pitch_out[:hops])  # wants the unwindowed frames
+            self.loudness.process(self._work[self._keep:self._keep + hops * s.hop],
+                                  self._loud_out[:hops])
         ms = self._ms[:hops]
         np.einsum("ij,ij->i", frames, frames, out=ms)
         ms /= s.n_fft
@@ -172,12 +235,38 @@ class Analyzer:
         np.fft.rfft(frames, axis=1, out=spec)
         power = self._power[:hops]
         np.abs(spec, out=power)
+        if s.musical:
+            self.onsets.process(power, self._odf[:hops], self._onset[:hops])
         # The one-pole recurrence over the batch in closed form:
         # m_H = r^H m_0 + sum_k c r^(H-1-k) x_k, with r = 1 - c.
         self._mag *= self._decay_pow[hops]
         self._mag += self._mag_weights[-hops:] @ power[:, :TEXTURE_WIDTH]
         power *= power
         power *= self._power_scale
+        self._levels(power, ms, hops)
+        self._timbre(power, ms, hops)
+        # The attack/release follower is the one sequential step.
+        norm = self._norm[:hops]
+        env = self._env
+        followed = self._followed[:hops]
+        for i in range(hops):
+            followed[i] = env.step(norm[i])[:_FIRST_BAND]
+        rows[:, :_N_GAINED] = followed[:, :_N_GAINED]  # level, bass, mid, high
+        rows[:, _COL["brightness"]] = followed[:, _N_GAINED]
+        rows[:, _COL["breath"]] = followed[:, _N_GAINED + 1]
+        if s.musical:
+            self._musical(rows, hops)
+        frame = self.frame
+        frame.values[:] = rows[hops - 1]
+        frame.bands[:] = env.state[_FIRST_BAND:]
+        self._write_texture(end=self._keep + hops * s.hop)
+        frame.hops += hops
+        self._batch_hops = hops
+        if self.on_rows is not None:
+            self.on_rows(rows)
+
+    def _levels(self, power: np.ndarray, ms: np.ndarray, hops: int) -> None:
+        """Band levels in dB, automatic gain, into the follower's input."""
         db = self._db[:hops]
         np.matmul(power, self._weights, out=db[:, 1:])
         db[:, 0] = ms
@@ -185,23 +274,68 @@ class Analyzer:
         np.log10(db, out=db)
         db *= 10.0
         peaks = self._peaks[:hops]
-        peaks[:, :_FIRST_BAND] = db[:, :_FIRST_BAND]
-        np.max(db[:, _FIRST_BAND:], axis=1, out=peaks[:, _FIRST_BAND])
+        peaks[:, :_N_GAINED] = db[:, :_N_GAINED]
+        np.max(db[:, _N_GAINED:], axis=1, out=peaks[:, _N_GAINED])
         refs = self._gain.references(peaks)
         norm = self._norm[:hops]
-        self._gain.normalise(db[:, :_FIRST_BAND], refs[:, :_FIRST_BAND], norm[:, :_FIRST_BAND])
-        self._gain.normalise(db[:, _FIRST_BAND:], refs[:, _FIRST_BAND:], norm[:, _FIRST_BAND:])
-        # The attack/release follower is the one sequential step.
-        for i in range(hops):
-            self._env.step(norm[i])
-        # Stages to come (onsets, beat, pitch) read spec/power/db here.
-        state = self._env.state
-        values = self.frame.values
-        values[:_FIRST_BAND] = state[:_FIRST_BAND]  # level, bass, mid, high come first
-        values[FEATURE_INDEX["level_db"]] = max(db[hops - 1, 0], _SILENT_DB)
-        self.frame.bands[:] = state[_FIRST_BAND:]
-        self._write_texture(end=self._keep + hops * s.hop)
-        self.frame.hops += hops
+        self._gain.normalise(db[:, :_N_GAINED], refs[:, :_N_GAINED], norm[:, :_N_GAINED])
+        self._gain.normalise(db[:, _N_GAINED:], refs[:, _N_GAINED:], norm[:, _FIRST_BAND:])
+        self._rows[:hops, _COL["level_db"]] = np.maximum(db[:, 0], _SILENT_DB)
+
+    def _timbre(self, power: np.ndarray, ms: np.ndarray, hops: int) -> None:
+        """Brightness (log centroid) and breathiness (flatness), per hop."""
+        norm = self._norm[:hops]
+        total = power.sum(axis=1) + _EPS
+        centroid = (power @ self._freqs) / total
+        bright = norm[:, _N_GAINED]
+        np.log2(np.maximum(centroid, _BRIGHT_LO) / _BRIGHT_LO, out=bright)
+        bright /= np.log2(_BRIGHT_HI / _BRIGHT_LO)
+        np.clip(bright, 0.0, 1.0, out=bright)
+        band = power[:, self._breath_bins]
+        logs = self._scratch[:hops, :band.shape[1]]
+        np.log(band + _EPS, out=logs)
+        flat = norm[:, _N_GAINED + 1]
+        np.exp(logs.mean(axis=1), out=flat)
+        flat /= band.mean(axis=1) + _EPS
+        flat /= _WHITE_FLATNESS
+        # Flatness spans decades (a horn ~1e-3, with air ~1e-2, noise 1): in dB,
+        # -40 dB reads 0 and white noise 1.
+        np.log10(np.maximum(flat, 1e-4), out=flat)
+        flat *= 10.0 / 40.0
+        flat += 1.0
+        np.clip(flat, 0.0, 1.0, out=flat)
+        silent = ms < 10 ** (_BREATH_GATE_DB / 10)
+        bright[silent] = 0.0
+        flat[silent] = 0.0
+
+    def _musical(self, rows: np.ndarray, hops: int) -> None:
+        """Onset pulse, beat, pitch, loudness and the arc into the rows."""
+        onset = self._onset[:hops]
+        # Onset pulse: 1 on an onset, decaying; closed form via the last onset index.
+        idx = np.where(onset, np.arange(hops), -1)
+        np.maximum.accumulate(idx, out=idx)
+        pulse = rows[:, _COL["onset"]]
+        since = np.arange(hops) - idx
+        np.take(self._onset_decay, np.minimum(since, hops), out=pulse)
+        before = idx < 0
+        pulse[before] = self._onset_pulse * self._onset_decay[np.arange(hops)[before] + 1]
+        self._onset_pulse = float(pulse[-1])
+        rows[:, _COL["onset_count"]] = self.onsets.count - (onset.sum() - np.cumsum(onset))
+        beat = self._beat_out[:hops]
+        self.beats.process(self._odf[:hops], beat)
+        for j, name in enumerate(("tempo", "beat_phase", "beat", "bar_phase", "beat_count")):
+            rows[:, _COL[name]] = beat[:, j]
+        p = self._pitch_out[:hops]
+        for j, name in enumerate(PitchTracker.names):
+            rows[:, _PITCH_COLUMNS[j]] = p[:, j]
+        loud = self._loud_out[:hops]
+        rows[:, _COL["loudness_momentary"]] = loud[:, 0]
+        rows[:, _COL["loudness_short"]] = loud[:, 1]
+        arc = self._arc_out[:hops]
+        self.arc.process(loud[:, 1], onset, rows[:, _COL["brightness"]], arc)
+        rows[:, _COL["dynamics"]] = arc[:, 0]
+        rows[:, _COL["intensity"]] = arc[:, 1]
+        rows[:, _COL["climax"]] = arc[:, 2]
 
     def _write_texture(self, *, end: int) -> None:
         tex = self.frame.texture
@@ -214,3 +348,10 @@ class Analyzer:
         np.clip(db, 0.0, 1.0, out=db)
         np.multiply(self._work[end - TEXTURE_WIDTH:end], 0.5, out=tex[1], casting="unsafe")
         tex[1] += 0.5
+
+
+# PitchTracker's columns, by name, in the feature table.
+_PITCH_NAMES = {"pitch_hz": "pitch", "pitch_confidence": "pitch_confidence", "voiced": "voiced",
+                "note": "note", "cents": "cents", "tuning_cents": "tuning",
+                "vibrato_rate": "vibrato_rate", "vibrato_depth": "vibrato_depth"}
+_PITCH_COLUMNS = [_COL[_PITCH_NAMES[n]] for n in PitchTracker.names]

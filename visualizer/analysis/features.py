@@ -27,6 +27,7 @@ class Feature:
 
 
 SCALAR_FEATURES: tuple[Feature, ...] = (
+    # Loudness and spectrum (every visualizer has these).
     Feature("level", "iLevel", "0..1",
             "Loudness (RMS) relative to the recent peak: automatic gain, so a quiet "
             "room mic and a hot line input both fill the range. Attack 10 ms, release 250 ms."),
@@ -39,6 +40,47 @@ SCALAR_FEATURES: tuple[Feature, ...] = (
             "Energy from 2 to 16 kHz (breath, cymbals, brightness), automatic gain."),
     Feature("level_db", "iLevelDb", "dBFS",
             "Unsmoothed RMS level of the newest window in dB full scale (-120 for silence)."),
+    # Rhythm.
+    Feature("onset", "iOnset", "0..1",
+            "Onset pulse: 1 when a note or hit starts (SuperFlux, does not fire on vibrato), "
+            "decaying over about 150 ms."),
+    Feature("onset_count", "iOnsetCount", "count", "Onsets since the start."),
+    Feature("beat", "iBeat", "0..1",
+            "Beat pulse: 1 on each beat, decaying over about 100 ms. Live it fires at the "
+            "predicted beat time, not after hearing it."),
+    Feature("beat_phase", "iBeatPhase", "0..1", "Position between two beats: 0 on the beat."),
+    Feature("bar_phase", "iBarPhase", "0..1", "Position in a 4/4 bar: 0 on the downbeat."),
+    Feature("tempo", "iTempo", "BPM", "Tempo, 60 to 200 BPM (tap tempo overrides it)."),
+    Feature("beat_count", "iBeatCount", "count", "Beats since the start."),
+    # The saxophone: pitch and expression.
+    Feature("pitch", "iPitch", "Hz", "Fundamental frequency of the lead (50 to 1400 Hz); "
+            "0 when unvoiced."),
+    Feature("pitch_confidence", "iConfidence", "0..1", "Confidence of the pitch estimate."),
+    Feature("voiced", "iVoiced", "0 or 1", "1 while a pitched note sounds."),
+    Feature("note", "iNote", "MIDI", "Nearest note in the player's own tuning "
+            "(60 = middle C), held through rests."),
+    Feature("cents", "iCents", "cents", "Deviation from that note, -50..50, in the player's tuning."),
+    Feature("tuning", "iTuning", "cents", "The player's reference pitch relative to A440."),
+    Feature("vibrato_rate", "iVibratoRate", "Hz", "Vibrato rate (about 4 to 8 Hz); 0 without vibrato."),
+    Feature("vibrato_depth", "iVibratoDepth", "cents", "Vibrato depth (peak deviation); 0 without vibrato."),
+    Feature("brightness", "iBrightness", "0..1",
+            "Spectral centroid on a log scale, 250 Hz -> 0 to 8 kHz -> 1: how bright the tone is."),
+    Feature("breath", "iBreath", "0..1",
+            "Breathiness: spectral flatness from 100 Hz to 12 kHz in dB relative to white "
+            "noise, -40 dB -> 0 (a pure tone) to 0 dB -> 1 (air)."),
+    # Loudness as a listener hears it, and the shape of the performance.
+    Feature("loudness_momentary", "iLoudnessM", "LUFS",
+            "Momentary loudness (400 ms, K-weighted, ITU-R BS.1770); -120 in silence."),
+    Feature("loudness_short", "iLoudnessS", "LUFS", "Short-term loudness (3 s, BS.1770)."),
+    Feature("dynamics", "iDynamics", "0..1",
+            "Short-term loudness relative to the last 30 s: 0.5 as usual, 1 = 10 LU louder, "
+            "0 = 10 LU softer."),
+    Feature("intensity", "iIntensity", "0..1",
+            "The intensity arc: a slow (about 10 s) measure of how much is happening "
+            "(loudness, onset density, brightness)."),
+    Feature("climax", "iClimax", "0..1",
+            "Climax pulse: 1 when the intensity arc peaks after a build (the vortex moment), "
+            "decaying over about 4 s."),
 )
 
 FEATURE_INDEX = {f.name: i for i, f in enumerate(SCALAR_FEATURES)}

@@ -1,0 +1,168 @@
+"""The shape of a performance: dynamics, the intensity arc and its climax.
+
+Slow measures, updated per hop with plain float arithmetic (a few operations
+per hop; the arrays are small).
+"""
+
+import math
+from collections import deque
+
+import numpy as np
+
+_SILENT_LUFS = -70.0
+_LOUD_RANGE_LU = 16.0   # this far below the reference reads as not loud at all
+_HEADROOM_LU = 8.0      # before a peak is heard, assume the first sound is this far below it
+
+
+class ArcTracker:
+    """Dynamics relative to the recent past, a slow intensity arc, and a
+    climax event when the arc peaks after a build.
+
+    ``process`` writes, per hop, the columns of ``names``.
+    """
+
+    names = ("dynamics", "intensity", "climax")
+
+    def __init__(self, *, hop_seconds: float, dynamics_tau_s: float = 30.0,
+                 intensity_tau_s: float = 8.0, build: float = 0.25,
+                 refractory_s: float = 20.0):
+        self.hop_seconds = hop_seconds
+        self._k_dyn = 1.0 - math.exp(-hop_seconds / dynamics_tau_s)
+        self._k_int = 1.0 - math.exp(-hop_seconds / intensity_tau_s)
+        self._k_density = 1.0 - math.exp(-hop_seconds / 4.0)
+        self._ref_decay = 0.1 * hop_seconds          # loudness reference falls 0.1 LU/s
+        # Where the arc was before a build: its minimum over the last 30 s,
+        # kept as one sample every half second.
+        self._history_every = max(1, round(0.5 / hop_seconds))
+        self._history_len = 60
+        self._pulse_decay = math.exp(-hop_seconds / 1.5)
+        self.build = build
+        self._refractory_hops = int(refractory_s / hop_seconds)
+        self.reset()
+
+    def reset(self) -> None:
+        self._avg = None          # 30 s loudness average (LUFS), gated
+        self._ref = None          # slow peak of short-term loudness
+        self._density = 0.0       # onsets per hop, smoothed
+        self.intensity = 0.0
+        self._history = deque(maxlen=self._history_len)
+        self._hops = 0
+        self._lo = 0.0
+        self._hi = 0.0
+        self._pulse = 0.0
+        self._since = self._refractory_hops
+        self.climaxes = 0
+
+    @staticmethod
+    def raw_intensity(loud: float, density_per_s: float, brightness: float) -> float:
+        """How much is happening right now, 0..1, before the slow smoothing."""
+        return 0.55 * loud + 0.3 * min(density_per_s / 6.0, 1.0) + 0.15 * brightness
+
+    def process(self, short_term_lufs: np.ndarray, onsets: np.ndarray, brightness: np.ndarray,
+                out: np.ndarray) -> None:
+        """Inputs of shape (hops,); writes ``out`` (hops, 3)."""
+        for i in range(short_term_lufs.shape[0]):
+            st = float(short_term_lufs[i])
+            sounding = st > _SILENT_LUFS
+            self._density += (float(onsets[i]) - self._density) * self._k_density
+            if sounding and self._avg is None:
+                # The first sound: start the arc here rather than ramping up from
+                # zero, which would look like a build.
+                self._avg, self._ref = st, st + _HEADROOM_LU
+                loud = 1.0 - _HEADROOM_LU / _LOUD_RANGE_LU
+                self.intensity = self._hi = self.raw_intensity(
+                    loud, self._density / self.hop_seconds, float(brightness[i]))
+            if sounding:
+                self._avg += (st - self._avg) * self._k_dyn
+            if self._ref is not None:
+                self._ref = max(st, self._ref - self._ref_decay)
+            loud = (min(max((st - self._ref + _LOUD_RANGE_LU) / _LOUD_RANGE_LU, 0.0), 1.0)
+                    if sounding else 0.0)
+            raw = self.raw_intensity(loud, self._density / self.hop_seconds, float(brightness[i]))
+            self.intensity += (raw - self.intensity) * self._k_int
+            out[i, 0] = (min(max(0.5 + (st - self._avg) / 20.0, 0.0), 1.0)
+                         if sounding and self._avg is not None else 0.0)
+            out[i, 1] = self.intensity
+            out[i, 2] = self._climax_step()
+
+    def _climax_step(self) -> float:
+        x = self.intensity
+        if self._hops % self._history_every == 0:
+            self._history.append(x)
+            self._lo = min(self._history)  # only when the history moves
+        self._hops += 1
+        lo = min(self._lo, x)
+        self._hi = max(self._hi, x)
+        self._since += 1
+        self._pulse *= self._pulse_decay
+        # A build (the arc rose well above where it was) that has just turned over.
+        if (self._hi - lo >= self.build and x < self._hi - 0.02
+                and self._since >= self._refractory_hops):
+            self._pulse = 1.0
+            self._since = 0
+            self.climaxes += 1
+            self._hi = x
+            self._history.clear()
+            self._history.append(x)
+            self._lo = x
+        if self._hi - x > 0.1:  # a long fall without a build: start looking again from here
+            self._hi = x
+        return self._pulse
+
+
+def arc_offline(short_term_lufs: np.ndarray, onsets: np.ndarray, brightness: np.ndarray, *,
+                hop_seconds: float, build: float = 0.25, refractory_s: float = 20.0
+                ) -> np.ndarray:
+    """The arc with the whole performance known: zero-phase smoothing and the
+    climaxes placed on the arc's peaks. Inputs (hops,), zero-lag; returns
+    (hops, 3) with the columns of ``ArcTracker.names``."""
+    from scipy.signal import find_peaks, lfilter
+
+    n = short_term_lufs.shape[0]
+    out = np.zeros((n, 3))
+    if n == 0:
+        return out
+    st = np.asarray(short_term_lufs, np.float64)
+    sounding = st > _SILENT_LUFS
+
+    def zero_phase(x: np.ndarray, tau_s: float) -> np.ndarray:
+        # A one-pole forward then backward: the lag cancels; each pass gets
+        # half the time constant so the overall smoothing is similar.
+        k = 1.0 - math.exp(-hop_seconds / (tau_s / 2))
+        fwd = lfilter([k], [1, k - 1], x, zi=[x[0] * (1 - k)])[0]
+        return lfilter([k], [1, k - 1], fwd[::-1], zi=[fwd[-1] * (1 - k)])[0][::-1]
+
+    held = st.copy()  # the 30 s average ignores silence: hold the last sounding value
+    if sounding.any():
+        idx = np.where(sounding, np.arange(n), -1)
+        np.maximum.accumulate(idx, out=idx)
+        first = int(np.argmax(sounding))
+        idx[:first] = first
+        held = st[idx]
+        avg = zero_phase(held, 30.0)
+        out[:, 0] = np.where(sounding, np.clip(0.5 + (st - avg) / 20.0, 0.0, 1.0), 0.0)
+    # The loudness reference: a slow peak, as live (0.1 LU/s fall), both ways.
+    decay = 0.1 * hop_seconds * np.arange(n)
+    ref_fwd = np.maximum.accumulate(st + decay) - decay
+    ref_bwd = (np.maximum.accumulate((st - decay)[::-1]) + decay[::-1])[::-1]
+    ref = np.maximum(np.maximum(ref_fwd, ref_bwd), st)
+    loud = np.where(sounding, np.clip((st - ref + _LOUD_RANGE_LU) / _LOUD_RANGE_LU, 0.0, 1.0), 0.0)
+    density = zero_phase(np.asarray(onsets, np.float64), 4.0) / hop_seconds
+    raw = (0.55 * loud + 0.3 * np.minimum(density / 6.0, 1.0)
+           + 0.15 * np.asarray(brightness, np.float64))
+    intensity = np.clip(zero_phase(raw, 8.0), 0.0, 1.0)
+    out[:, 1] = intensity
+    peaks, _ = find_peaks(intensity, prominence=build,
+                          distance=max(1, int(refractory_s / hop_seconds)))
+    # The slow arc's symmetric smoothing pulls a peak ahead of an abrupt
+    # drop; the climax itself is the top of a lightly smoothed arc nearby.
+    fine = zero_phase(raw, 1.0)
+    reach = int(6.0 / hop_seconds)
+    peaks = np.array([max(0, p - reach) + int(np.argmax(fine[max(0, p - reach):p + reach]))
+                      for p in peaks], dtype=int)
+    if peaks.size:
+        hops_since = np.arange(n)[:, None] - peaks[None, :]
+        hops_since = np.where(hops_since >= 0, hops_since, np.iinfo(np.int64).max // 2)
+        since = hops_since.min(axis=1) * hop_seconds
+        out[:, 2] = np.where(since < 60.0, np.exp(-since / 1.5), 0.0)
+    return out
