@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from visualizer.analysis.arc import ArcTracker
-from visualizer.analysis.bands import band_matrix, log_band_edges
+from visualizer.analysis.bands import BandSums, band_matrix, log_band_edges
 from visualizer.analysis.beat import BeatTracker
 from visualizer.analysis.features import (
     FEATURE_INDEX, N_BANDS, SCALAR_FEATURES, TEXTURE_WIDTH, FeatureFrame)
@@ -109,9 +109,9 @@ class Analyzer:
         edges = log_band_edges(n_bands=N_BANDS, fmin=s.fmin, fmax=s.fmax)
         broad_w = np.vstack([band_matrix(np.array([lo, hi]), n_fft=s.n_fft,
                                          sample_rate=s.sample_rate) for _, lo, hi, *_ in _BROAD])
-        # Broad bands then log bands in one matrix: one matmul per batch.
-        self._weights = np.vstack(
-            [broad_w, band_matrix(edges, n_fft=s.n_fft, sample_rate=s.sample_rate)]).T
+        # Broad bands then log bands: one (sparse) product per batch.
+        self._band_sums = BandSums(np.vstack(
+            [broad_w, band_matrix(edges, n_fft=s.n_fft, sample_rate=s.sample_rate)]).T)
         freqs = np.arange(n_bins) * s.sample_rate / s.n_fft
         self._freqs = freqs
         lo, hi = (np.searchsorted(freqs, f) for f in _BREATH_BAND)
@@ -268,7 +268,7 @@ class Analyzer:
     def _levels(self, power: np.ndarray, ms: np.ndarray, hops: int) -> None:
         """Band levels in dB, automatic gain, into the follower's input."""
         db = self._db[:hops]
-        np.matmul(power, self._weights, out=db[:, 1:])
+        self._band_sums(power, db[:, 1:])
         db[:, 0] = ms
         np.maximum(db, _EPS, out=db)
         np.log10(db, out=db)

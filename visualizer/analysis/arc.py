@@ -1,8 +1,4 @@
-"""The shape of a performance: dynamics, the intensity arc and its climax.
-
-Slow measures, updated per hop with plain float arithmetic (a few operations
-per hop; the arrays are small).
-"""
+"""The shape of a performance: dynamics, the intensity arc and its climax."""
 
 import math
 from collections import deque
@@ -60,33 +56,69 @@ class ArcTracker:
 
     def process(self, short_term_lufs: np.ndarray, onsets: np.ndarray, brightness: np.ndarray,
                 out: np.ndarray) -> None:
-        """Inputs of shape (hops,); writes ``out`` (hops, 3)."""
-        for i in range(short_term_lufs.shape[0]):
-            st = float(short_term_lufs[i])
-            sounding = st > _SILENT_LUFS
-            self._density += (float(onsets[i]) - self._density) * self._k_density
-            if sounding and self._avg is None:
-                # The first sound: start the arc here rather than ramping up from
-                # zero, which would look like a build.
-                self._avg, self._ref = st, st + _HEADROOM_LU
-                loud = 1.0 - _HEADROOM_LU / _LOUD_RANGE_LU
-                self.intensity = self._hi = self.raw_intensity(
-                    loud, self._density / self.hop_seconds, float(brightness[i]))
-            if sounding:
-                self._avg += (st - self._avg) * self._k_dyn
-            if self._ref is not None:
-                self._ref = max(st, self._ref - self._ref_decay)
-            loud = (min(max((st - self._ref + _LOUD_RANGE_LU) / _LOUD_RANGE_LU, 0.0), 1.0)
-                    if sounding else 0.0)
-            raw = self.raw_intensity(loud, self._density / self.hop_seconds, float(brightness[i]))
-            self.intensity += (raw - self.intensity) * self._k_int
-            out[i, 0] = (min(max(0.5 + (st - self._avg) / 20.0, 0.0), 1.0)
-                         if sounding and self._avg is not None else 0.0)
-            out[i, 1] = self.intensity
-            out[i, 2] = self._climax_step()
+        """Inputs of shape (hops,); writes ``out`` (hops, 3).
 
-    def _climax_step(self) -> float:
-        x = self.intensity
+        The smoothers are linear (one ``lfilter`` each over the batch); only
+        the climax's small state machine steps hop by hop.
+        """
+        from scipy.signal import lfilter
+
+        st = np.asarray(short_term_lufs, np.float64)
+        h = st.shape[0]
+        if h == 0:
+            return
+        sounding = st > _SILENT_LUFS
+        if self._avg is None and sounding.any():
+            first = int(np.argmax(sounding))
+            if first:  # silence before the first sound: handle it on its own
+                self.process(st[:first], onsets[:first], brightness[:first], out[:first])
+            self._start(st[first], float(onsets[first]), float(brightness[first]))
+            st, onsets, brightness, out = st[first:], onsets[first:], brightness[first:], out[first:]
+            sounding = sounding[first:]
+            h = st.shape[0]
+        k = self._k_density
+        density, _ = lfilter([k], [1.0, k - 1.0], np.asarray(onsets, np.float64),
+                             zi=[self._density * (1.0 - k)])
+        self._density = float(density[-1])
+        if self._avg is None:  # nothing heard yet: the arc rests at zero
+            out[:, :2] = 0.0
+            out[:, 1] = self.intensity
+        else:
+            # The 30 s average moves only while something sounds.
+            k = self._k_dyn
+            heard = st[sounding]
+            avg = np.full(h, self._avg)
+            if heard.size:
+                moved, _ = lfilter([k], [1.0, k - 1.0], heard, zi=[self._avg * (1.0 - k)])
+                idx = np.where(sounding, np.cumsum(sounding) - 1, -1)
+                np.maximum.accumulate(idx, out=idx)
+                avg = np.where(idx >= 0, moved[np.maximum(idx, 0)], self._avg)
+                self._avg = float(moved[-1])
+            out[:, 0] = np.where(sounding, np.clip(0.5 + (st - avg) / 20.0, 0.0, 1.0), 0.0)
+            # The loudness reference: a peak falling 0.1 LU/s (a running maximum).
+            steps = self._ref_decay * np.arange(1, h + 1)
+            ref = np.maximum.accumulate(np.maximum(st + steps, self._ref)) - steps
+            self._ref = float(ref[-1])
+            loud = np.where(sounding, np.clip((st - ref + _LOUD_RANGE_LU) / _LOUD_RANGE_LU,
+                                              0.0, 1.0), 0.0)
+            raw = (0.55 * loud + 0.3 * np.minimum(density / self.hop_seconds / 6.0, 1.0)
+                   + 0.15 * np.asarray(brightness, np.float64))
+            k = self._k_int
+            intensity, _ = lfilter([k], [1.0, k - 1.0], raw, zi=[self.intensity * (1.0 - k)])
+            self.intensity = float(intensity[-1])
+            out[:, 1] = intensity
+        for i in range(h):
+            out[i, 2] = self._climax_step(float(out[i, 1]))
+
+    def _start(self, st: float, onset: float, brightness: float) -> None:
+        """The first sound: start the arc here rather than ramping up from
+        zero, which would look like a build."""
+        self._avg, self._ref = st, st + _HEADROOM_LU
+        loud = 1.0 - _HEADROOM_LU / _LOUD_RANGE_LU
+        self.intensity = self._hi = self.raw_intensity(
+            loud, self._density / self.hop_seconds, brightness)
+
+    def _climax_step(self, x: float) -> float:
         if self._hops % self._history_every == 0:
             self._history.append(x)
             self._lo = min(self._history)  # only when the history moves
