@@ -25,6 +25,8 @@ class ArcTracker:
         self.hop_seconds = hop_seconds
         self._k_dyn = 1.0 - math.exp(-hop_seconds / dynamics_tau_s)
         self._k_int = 1.0 - math.exp(-hop_seconds / intensity_tau_s)
+        # The climax is timed on a quicker arc: the slow one peaks seconds late.
+        self._k_fast = 1.0 - math.exp(-hop_seconds / 3.0)
         self._k_density = 1.0 - math.exp(-hop_seconds / 4.0)
         self._ref_decay = 0.1 * hop_seconds          # loudness reference falls 0.1 LU/s
         # Where the arc was before a build: its minimum over the last 30 s,
@@ -41,6 +43,7 @@ class ArcTracker:
         self._ref = None          # slow peak of short-term loudness
         self._density = 0.0       # onsets per hop, smoothed
         self.intensity = 0.0
+        self._fast = 0.0
         self._history = deque(maxlen=self._history_len)
         self._hops = 0
         self._lo = 0.0
@@ -107,15 +110,21 @@ class ArcTracker:
             intensity, _ = lfilter([k], [1.0, k - 1.0], raw, zi=[self.intensity * (1.0 - k)])
             self.intensity = float(intensity[-1])
             out[:, 1] = intensity
+            k = self._k_fast
+            fast, _ = lfilter([k], [1.0, k - 1.0], raw, zi=[self._fast * (1.0 - k)])
+            self._fast = float(fast[-1])
+            for i in range(h):
+                out[i, 2] = self._climax_step(float(fast[i]))
+            return
         for i in range(h):
-            out[i, 2] = self._climax_step(float(out[i, 1]))
+            out[i, 2] = self._climax_step(self._fast)
 
     def _start(self, st: float, onset: float, brightness: float) -> None:
         """The first sound: start the arc here rather than ramping up from
         zero, which would look like a build."""
         self._avg, self._ref = st, st + _HEADROOM_LU
         loud = 1.0 - _HEADROOM_LU / _LOUD_RANGE_LU
-        self.intensity = self._hi = self.raw_intensity(
+        self.intensity = self._fast = self._hi = self.raw_intensity(
             loud, self._density / self.hop_seconds, brightness)
 
     def _climax_step(self, x: float) -> float:
@@ -148,7 +157,7 @@ def arc_offline(short_term_lufs: np.ndarray, onsets: np.ndarray, brightness: np.
     """The arc with the whole performance known: zero-phase smoothing and the
     climaxes placed on the arc's peaks. Inputs (hops,), zero-lag; returns
     (hops, 3) with the columns of ``ArcTracker.names``."""
-    from scipy.signal import find_peaks, lfilter
+    from scipy.signal import lfilter
 
     n = short_term_lufs.shape[0]
     out = np.zeros((n, 3))
@@ -184,17 +193,35 @@ def arc_offline(short_term_lufs: np.ndarray, onsets: np.ndarray, brightness: np.
            + 0.15 * np.asarray(brightness, np.float64))
     intensity = np.clip(zero_phase(raw, 8.0), 0.0, 1.0)
     out[:, 1] = intensity
-    peaks, _ = find_peaks(intensity, prominence=build,
-                          distance=max(1, int(refractory_s / hop_seconds)))
-    # The slow arc's symmetric smoothing pulls a peak ahead of an abrupt
-    # drop; the climax itself is the top of a lightly smoothed arc nearby.
-    fine = zero_phase(raw, 1.0)
-    reach = int(6.0 / hop_seconds)
-    peaks = np.array([max(0, p - reach) + int(np.argmax(fine[max(0, p - reach):p + reach]))
-                      for p in peaks], dtype=int)
+    peaks = _climaxes(intensity, zero_phase(raw, 1.0), hop_seconds=hop_seconds,
+                      build=build, refractory_s=refractory_s)
     if peaks.size:
         hops_since = np.arange(n)[:, None] - peaks[None, :]
         hops_since = np.where(hops_since >= 0, hops_since, np.iinfo(np.int64).max // 2)
         since = hops_since.min(axis=1) * hop_seconds
         out[:, 2] = np.where(since < 60.0, np.exp(-since / 1.5), 0.0)
     return out
+
+
+def _climaxes(intensity: np.ndarray, fine: np.ndarray, *, hop_seconds: float, build: float,
+              refractory_s: float) -> np.ndarray:
+    """Hops of the climaxes: peaks of the arc at least ``build`` above its
+    minimum over the 30 s before, after which it falls a little (or the piece
+    ends). Each is placed at the top of the lightly smoothed arc ``fine``
+    nearby, since the slow arc's symmetric smoothing pulls a peak ahead of an
+    abrupt drop."""
+    from scipy.signal import find_peaks
+
+    before, after = int(30.0 / hop_seconds), int(10.0 / hop_seconds)
+    reach = int(6.0 / hop_seconds)
+    candidates, _ = find_peaks(np.concatenate([intensity, [-1.0]]),
+                               distance=max(1, int(refractory_s / hop_seconds)))
+    found = []
+    for p in candidates:
+        rise = intensity[p] - intensity[max(0, p - before):p + 1].min()
+        tail = intensity[p:p + after]
+        falls = intensity[p] - tail.min() >= 0.05 or p + after >= intensity.size
+        if rise >= build and falls:
+            lo = max(0, p - reach)
+            found.append(lo + int(np.argmax(fine[lo:p + reach])))
+    return np.array(found, dtype=int)
