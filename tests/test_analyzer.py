@@ -140,3 +140,47 @@ def test_hours_of_input_do_not_drift():
     for i in counters:
         assert late.values[i] == pytest.approx(early.values[i] * 6, rel=0.01)
     assert np.all(np.isfinite(late.values))
+
+
+def _ranges():
+    """Each feature's allowed range, from its documented unit."""
+    from visualizer.analysis.features import SCALAR_FEATURES
+    special = {"level_db": (-120, 0), "onset_count": (0, 1e9), "beat_count": (0, 1e9),
+               "tempo": (60, 200), "pitch": (0, 1400), "note": (0, 127), "cents": (-50, 50),
+               "tuning": (-50, 50), "vibrato_rate": (0, 12), "vibrato_depth": (0, 200),
+               "loudness_momentary": (-120, 10), "loudness_short": (-120, 10)}
+    return [(i, f.name, special.get(f.name, (0, 1))) for i, f in enumerate(SCALAR_FEATURES)]
+
+
+def _nonsense():
+    rng = np.random.default_rng(11)
+    t = np.arange(3 * SR) / SR
+    nan_mix = rng.standard_normal(3 * SR).astype(np.float32)
+    nan_mix[::50] = np.nan
+    nan_mix[7::61] = np.inf
+    nan_mix[9::67] = -np.inf
+    return {
+        "silence": np.zeros(3 * SR, np.float32),
+        "dc": np.full(3 * SR, -0.7, np.float32),
+        "clipped square": np.sign(np.sin(2 * np.pi * 110 * t)).astype(np.float32) * 5,
+        "white noise": rng.standard_normal(3 * SR).astype(np.float32),
+        "nan and inf": nan_mix,
+        "denormals": np.full(3 * SR, 1e-40, np.float32),
+        "huge": (rng.standard_normal(3 * SR) * 1e30).astype(np.float32),
+        "single impulse": np.eye(1, 3 * SR, SR)[0].astype(np.float32),
+    }
+
+
+@pytest.mark.parametrize("name", list(_nonsense()))
+def test_nonsense_in_sense_out_every_feature_in_its_range(name):
+    x = _nonsense()[name]
+    rows = []
+    a = Analyzer(on_rows=lambda r: rows.append(r.copy()))
+    for i in range(0, x.size, 1000):
+        f = a.process(x[i:i + 1000])
+    rows = np.concatenate(rows)
+    assert np.all(np.isfinite(rows)), name
+    for i, feature, (lo, hi) in _ranges():
+        col = rows[:, i]
+        assert lo - 1e-6 <= col.min() and col.max() <= hi + 1e-6, (feature, col.min(), col.max())
+    assert np.all(np.isfinite(f.bands)) and np.all(np.isfinite(f.texture))

@@ -37,6 +37,26 @@ def _fps(text: str) -> int:
     return value
 
 
+def _sensitivity(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not 0.1 <= value <= 10:
+        raise argparse.ArgumentTypeError(f"sensitivity {value} is outside 0.1..10")
+    return value
+
+
+def _add_sensitivity(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sensitivity", type=_sensitivity, default=1.0,
+                        help="onset sensitivity, 0.1..10: higher hears softer onsets (default 1)")
+
+
+def _settings(args, rate: int = 48000):
+    from visualizer.analysis.analyzer import AnalyzerSettings
+    return AnalyzerSettings(sample_rate=rate, onset_sensitivity=args.sensitivity)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="visualizer", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -56,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--buffer", type=int, default=256, help="audio buffer in frames (default 256)")
     live.add_argument("--frames", type=int, default=0, help="quit after this many frames")
     live.add_argument("--screenshot", type=Path, help="with --frames: save the last frame as PNG")
+    _add_sensitivity(live)
 
     render = sub.add_parser("render", help="render an audio file to a video with its sound")
     render.add_argument("audio", nargs="?", type=Path, help="audio file (WAV, FLAC, OGG, MP3...)")
@@ -64,12 +85,14 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--scene", help="scene (default: the first; the demo visits every scene)")
     render.add_argument("--size", type=_size, default=DEFAULT_SIZE, help="video size WxH")
     render.add_argument("--fps", type=_fps, default=30, help="frames per second (default 30)")
+    _add_sensitivity(render)
 
     analyze = sub.add_parser("analyze", help="every feature of an audio file over time")
     analyze.add_argument("audio", type=Path, help="audio file")
     analyze.add_argument("-o", "--output", type=Path, help="write the features as CSV")
     analyze.add_argument("--plot", type=Path, help="draw the features as PNG")
     analyze.add_argument("--rate", type=float, default=100.0, help="CSV rows per second (default 100)")
+    _add_sensitivity(analyze)
 
     sub.add_parser("devices", help="list audio devices")
     sub.add_parser("scenes", help="list scenes")
@@ -106,7 +129,7 @@ def _cmd_render(args) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         audio = _demo_wav(Path(tmp)) if args.demo else args.audio
         frames = render_file(audio, args.output, scenes=scenes, cues=cues,
-                             size=args.size, fps=args.fps)
+                             size=args.size, fps=args.fps, settings=_settings(args))
     print(f"wrote {args.output} ({frames} frames, {frames / args.fps:.2f} s)")
     return 0
 
@@ -130,7 +153,7 @@ def _cmd_live(args) -> int:
                                channel=args.channel - 1)
         frames = run_live(source, scenes, scene=start, size=args.size,
                           fullscreen=args.fullscreen, max_frames=args.frames,
-                          screenshot=args.screenshot)
+                          screenshot=args.screenshot, settings=_settings(args, args.rate))
         if getattr(source, "silent", False) and args.play != "none":
             print("visualizer: no audio output device: the file was shown but not heard",
                   file=sys.stderr)
@@ -143,7 +166,7 @@ def _cmd_analyze(args) -> int:
     from visualizer.analysis import report
     from visualizer.analysis.track import analyze_file
 
-    track = analyze_file(args.audio)
+    track = analyze_file(args.audio, settings=_settings(args))
     duration = track.rows.shape[0] * track.hop_seconds
     voiced = track.column("voiced") > 0.5
     notes = track.column("note")[voiced]

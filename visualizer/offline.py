@@ -8,6 +8,7 @@ frame's time too. Each decoded block also goes to the audio encoder.
 """
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -25,19 +26,20 @@ from visualizer.scene import Scene
 
 def render_file(audio: Path, out: Path, *, scenes: list[Scene], cues: list[Cue],
                 size: tuple[int, int], fps: int, sample_rate: int = 48000,
-                progress: bool = True) -> int:
+                progress: bool = True, settings: AnalyzerSettings | None = None) -> int:
     """Render ``audio`` to ``out`` following ``cues``; returns the frame count.
 
     ``cues`` must start with one at time 0. A partial file is removed if the
     render fails, so nothing half-written pretends to be complete.
     """
-    track = analyze_file(audio, sample_rate=sample_rate)
+    settings = settings or AnalyzerSettings(sample_rate=sample_rate)
+    track = analyze_file(audio, sample_rate=sample_rate, settings=settings)
     source = FileSource(audio, sample_rate=sample_rate)
     renderer = Renderer.headless(sample_rate=sample_rate)
     writer = None
     try:
         used = {c.scene for c in cues}
-        analyzer = Analyzer(AnalyzerSettings(sample_rate=sample_rate, musical=False))
+        analyzer = Analyzer(replace(settings, musical=False))
         engine = Engine(renderer, [s for s in scenes if s.key in used], scene=cues[0].scene,
                         analyzer=analyzer)
         lookahead = engine.analyzer.settings.n_fft // 2

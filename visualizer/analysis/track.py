@@ -56,7 +56,8 @@ def analyze(samples: np.ndarray, *, sample_rate: int = 48000,
     return analyze_blocks(blocks, sample_rate=sample_rate, settings=settings)
 
 
-def analyze_file(path, *, sample_rate: int = 48000) -> FeatureTrack:
+def analyze_file(path, *, sample_rate: int = 48000,
+                 settings: AnalyzerSettings | None = None) -> FeatureTrack:
     """Analyse an audio file, decoding it block by block (memory stays small)."""
     from visualizer.audio.file_source import FileSource, mono
 
@@ -65,7 +66,7 @@ def analyze_file(path, *, sample_rate: int = 48000) -> FeatureTrack:
             while (block := source.read(sample_rate)).shape[0]:
                 yield mono(block)
 
-    return analyze_blocks(blocks(), sample_rate=sample_rate)
+    return analyze_blocks(blocks(), sample_rate=sample_rate, settings=settings)
 
 
 def analyze_blocks(blocks, *, sample_rate: int = 48000,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import moderngl
 
+from visualizer.analysis.analyzer import Analyzer, AnalyzerSettings
 from visualizer.clock import WallClock
 from visualizer.engine import Engine
 from visualizer.errors import OutputError
@@ -18,7 +19,7 @@ from visualizer.scene import Scene
 
 def run_live(source, scenes: list[Scene], *, scene: str, size: tuple[int, int],
              fullscreen: bool = False, max_frames: int = 0,
-             screenshot: Path | None = None) -> int:
+             screenshot: Path | None = None, settings: AnalyzerSettings | None = None) -> int:
     """Open the window and run until Esc, the window closes or ``max_frames``.
 
     ``source`` is a started-on-demand live input (MicSource or FilePlayer).
@@ -45,7 +46,8 @@ def run_live(source, scenes: list[Scene], *, scene: str, size: tuple[int, int],
     renderer = Renderer(ctx, owns_context=False, sample_rate=source.sample_rate)
     state = {"frames": 0}
     try:
-        engine = Engine(renderer, scenes, scene=scene)
+        settings = settings or AnalyzerSettings(sample_rate=source.sample_rate)
+        engine = Engine(renderer, scenes, scene=scene, analyzer=Analyzer(settings))
     except BaseException:
         renderer.release()
         window.close()
@@ -70,6 +72,8 @@ def run_live(source, scenes: list[Scene], *, scene: str, size: tuple[int, int],
             index = symbol - key._1
             if index < len(engine.keys):
                 engine.select(engine.keys[index])
+        elif symbol == key.SPACE:
+            engine.analyzer.tap()  # tap tempo, at the audio time of the newest sample
         elif symbol == key.ESCAPE:
             pyglet.app.exit()
         return pyglet.event.EVENT_HANDLED
