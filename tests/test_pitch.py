@@ -116,6 +116,26 @@ def test_raw_pitch_accuracy_on_the_scale(tracked, recording):
     assert rpa >= 0.95
 
 
+def _rpa(tracked, notes) -> float:
+    t = tracked["time"]
+    ref = np.zeros_like(t)
+    for on, off, midi in notes:
+        ref[span(tracked, on + TRIM_S, off - TRIM_S)] = 440.0 * 2 ** ((midi - 69) / 12)
+    ref_v, ref_c, est_v, est_c = mir_eval.melody.to_cent_voicing(t, ref, t, tracked["pitch_hz"])
+    return mir_eval.melody.raw_pitch_accuracy(ref_v, ref_c, est_v, est_c)
+
+
+def test_a_quiet_room_mic_is_tracked_like_a_hot_one(recording):
+    """The energy gate follows the player's own level: the same scale 30 dB
+    quieter (about -55 dBFS) is tracked as well, and its silences stay unvoiced."""
+    x, notes = recording
+    quiet = track_pitch(x * 10 ** (-30 / 20))
+    assert _rpa(quiet, notes) >= 0.95
+    assert held_notes(quiet, notes) == [m for *_, m in notes]
+    before = span(quiet, 0.0, notes[0][0] - TRIM_S)
+    assert quiet["voiced"][before].mean() < 0.05
+
+
 def test_voicing_follows_the_playing(tracked, recording):
     _, notes = recording
     v = tracked["voiced"] > 0

@@ -29,7 +29,8 @@ Per batch of hops:
    0.3, followed down to its local minimum, is the period (not the global
    minimum: octave protection); parabolic interpolation of d refines it.
 3. **Voicing and continuity.** confidence = 1 - d' at the dip, times an energy
-   gate (0 at -70 dBFS, 1 from -55 dBFS), so silence and breath are
+   gate (0 at 75 dB below the player's recent peak level, or -90 dBFS, and
+   1 from 10 dB above that), so silence and breath are
    unvoiced. Voiced switches on at confidence 0.75 with a dip below the
    threshold and off below 0.6 (hysteresis). The period is the median of
    the last three estimates, where an estimate that was not periodic stands
@@ -115,8 +116,14 @@ class PitchTracker:
     """YIN: the first dip of d' below this is the period (octave protection)."""
     VOICED_ON = 0.75
     VOICED_OFF = 0.6
-    GATE_DB = (-70.0, -55.0)
-    """Energy gate: confidence scales from 0 at the first level to 1 at the second (dBFS)."""
+    GATE_BELOW_PEAK_DB = 75.0
+    """Energy gate: confidence is 0 this far below the player's recent peak level..."""
+    GATE_SPAN_DB = 10.0
+    """...and reaches 1 this much above that, so a quiet room mic is gated like a hot line."""
+    GATE_FLOOR_DB = -90.0
+    """The gate never opens below this level (dBFS): silence stays unvoiced."""
+    PEAK_DECAY_DB_PER_S = 1.0
+    """How fast the recent peak level falls after loud playing."""
     TUNING_TAU_S = 15.0
     TUNING_PRIOR_S = 1.0
     TUNING_PRIOR_FADE_S = 2.0
@@ -209,8 +216,13 @@ class PitchTracker:
         self._nper = np.ones(emax + 2, bool)
         self._ma, self._mb, self._mlo, self._mhi = f(), f(), f(), f()
 
-        # Notes and tuning.
+        # The relative energy gate's decaying peak (dB) and its per-estimate fall.
         est_dt = hop * step / sample_rate
+        self._peak_db = self.GATE_FLOOR_DB
+        self._peak_steps = self.PEAK_DECAY_DB_PER_S * est_dt * np.arange(1, emax + 1)
+        self._ref = f()
+
+        # Notes and tuning.
         self._midi, self._dev, self._wt, self._move = f(), f(), f(), f()
         self._ph = np.empty(emax, np.complex128)
         self._cs = np.empty(emax, np.complex128)
@@ -451,7 +463,6 @@ class PitchTracker:
         np.subtract(1.0, self._dpv[:e], out=conf)
         np.maximum(conf, 0.0, out=conf)
         # The level excludes DC: the rebuilt stream carries an arbitrary offset.
-        g0, g1 = self.GATE_DB
         stack[:, 0, L - W:].sum(axis=1, out=gate)
         np.square(gate, out=gate)
         gate *= -1.0 / W
@@ -460,8 +471,19 @@ class PitchTracker:
         np.maximum(gate, 0.0, out=gate)
         gate += _EPS
         np.log10(gate, out=gate)
-        gate -= g0 / 10.0
-        gate *= 10.0 / (g1 - g0)
+        gate *= 10.0  # the frame's level in dB
+        # The gate sits relative to the player's recent peak: a running
+        # maximum falling PEAK_DECAY_DB_PER_S (batch sizes change nothing).
+        ref, steps = self._ref[:e], self._peak_steps[:e]
+        np.add(gate, steps, out=ref)
+        np.maximum(ref, self._peak_db, out=ref)
+        np.maximum.accumulate(ref, out=ref)
+        ref -= steps
+        self._peak_db = float(ref[-1])
+        ref -= self.GATE_BELOW_PEAK_DB
+        np.maximum(ref, self.GATE_FLOOR_DB, out=ref)
+        gate -= ref
+        gate *= 1.0 / self.GATE_SPAN_DB
         np.minimum(gate, 1.0, out=gate)
         np.maximum(gate, 0.0, out=gate)
         conf *= gate
