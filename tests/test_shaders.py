@@ -5,14 +5,14 @@ from pathlib import Path
 import pytest
 
 from visualizer.errors import SceneError, ShaderError
-from visualizer.scene import Scene, load_scene
+from visualizer.scene import Pass, Scene, load_scene
 
 GOOD = "void mainImage(out vec4 c, in vec2 p) { c = vec4(iBass, iLevel, p.x / iResolution.x, 1.0); }\n"
 
 
 def scene_for(tmp_path: Path, source: str, name: str = "s.glsl") -> Scene:
     (tmp_path / name).write_text(source)
-    return Scene(key="t", path=tmp_path / "t.toml", shader=tmp_path / name, title="t")
+    return Scene(key="t", path=tmp_path / "t.toml", passes=(Pass(tmp_path / name),), title="t")
 
 
 def test_include_resolves_from_lib_and_reports_the_included_file(renderer, tmp_path):
@@ -60,9 +60,7 @@ def test_a_failed_compile_keeps_the_previous_program(renderer, tmp_path):
     with pytest.raises(ShaderError):
         renderer.compile(broken, shaders_dir=tmp_path)
     assert renderer.scenes["t"] is first
-    renderer.scenes.pop("t")
-    first.vao.release()
-    first.program.release()
+    renderer.scenes.pop("t").release()
 
 
 def write_scene(tmp_path: Path, text: str) -> Path:
@@ -79,7 +77,7 @@ def write_scene(tmp_path: Path, text: str) -> Path:
     ('shader = "ok.glsl"\n[params.iTime]\ndefault = 0.5\nrange = [0.0, 1.0]\n', "clashes with the built-in"),
     ('shader = "ok.glsl"\n[params.a]\ndefault = 0.5\nrange = [1.0, 0.0]\n', "params.a.range"),
     ('shader = "missing.glsl"\n', "not found"),
-    ('title = "no shader"\n', "shader: missing"),
+    ('title = "no shader"\n', "give either shader or [[passes]]"),
     ('shader = "ok.glsl"\ntitle = [1\n', "malformed TOML"),
 ])
 def test_bad_scene_files_name_the_file_and_key(tmp_path, text, message):
@@ -95,12 +93,11 @@ def test_scene_parameters_become_uniforms(renderer, tmp_path):
     path = tmp_path / "p.toml"
     path.write_text('shader = "p.glsl"\n[params.gain]\ndefault = 0.25\nrange = [0.0, 1.0]\n')
     scene = load_scene(path, shaders_dir=tmp_path)
-    compiled = renderer.compile(scene, shaders_dir=tmp_path)
+    renderer.compile(scene, shaders_dir=tmp_path)
     from visualizer.analysis.features import FeatureFrame
     from visualizer.render.renderer import FrameTiming
     target = renderer.offscreen((16, 16))
     renderer.draw("p", FeatureFrame(), FrameTiming(), target.fbo)
     assert abs(int(target.read()[8, 8, 0]) - 64) <= 1
-    compiled.values["gain"] = 1.0
-    renderer.draw("p", FeatureFrame(), FrameTiming(), target.fbo)
+    renderer.draw("p", FeatureFrame(), FrameTiming(), target.fbo, params={"gain": 1.0})
     assert target.read()[8, 8, 0] == 255

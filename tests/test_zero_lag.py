@@ -9,7 +9,7 @@ from conftest import run_cli, write_wav
 from visualizer.analysis.track import analyze
 from visualizer.engine import Cue
 from visualizer.offline import render_file
-from visualizer.scene import Scene
+from visualizer.scene import Pass, Scene
 
 SR = 48000
 
@@ -78,7 +78,7 @@ def test_rendered_beat_flashes_land_on_the_frame_of_the_beat(tmp_path, clicks):
     wav = write_wav(tmp_path / "clicks.wav", x, SR)
     shader = tmp_path / "flash.glsl"
     shader.write_text("void mainImage(out vec4 c, in vec2 p) { c = vec4(vec3(iBeat), 1.0); }\n")
-    scene = Scene(key="flash", path=tmp_path / "flash.toml", shader=shader, title="flash")
+    scene = Scene(key="flash", path=tmp_path / "flash.toml", passes=(Pass(shader),), title="flash")
     out = tmp_path / "flash.mp4"
     fps = 30
     render_file(wav, out, scenes=[scene], cues=[Cue(0, "flash")], size=(32, 18), fps=fps,

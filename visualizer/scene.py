@@ -1,17 +1,34 @@
-"""Scenes are data: a TOML file in scenes/ naming a GLSL shader and its parameters.
+"""Scenes are data: a TOML file in scenes/ naming GLSL shaders, parameters
+and audio bindings.
 
     title = "Vortex"
     description = "The music swirls around him like a vortex."
-    shader = "vortex.glsl"          # relative to the shaders folder
-    order = 1                       # position for keys 1-9 (optional)
+    order = 1                  # position for keys 1-9 (optional)
+    render_scale = 0.75        # draw at this fraction of the output size (optional)
+    shader = "vortex.glsl"     # one pass; or several [[passes]] (below)
 
     [params.spin]
+    type = "float"             # float (default), int, bool or color
     default = 1.0
     range = [0.0, 4.0]
-    description = "Turns per second at full level."
+    description = "Turns per second."
 
-Each parameter becomes a ``uniform float`` of the same name in the shader.
-Unknown keys and out-of-range defaults are errors naming the file and key.
+    [[bindings]]               # spin follows the level: spin + 1.5 * level
+    param = "spin"
+    feature = "level"
+    gain = 1.5
+    attack = 0.02              # seconds
+    release = 0.4
+
+    [[passes]]                 # instead of `shader`: drawn in order
+    shader = "trails.glsl"
+    target = "trails"          # a float buffer, a sampler2D uniform in every pass
+    feedback = true            # keeps its last frame, which its own pass reads
+    [[passes]]
+    shader = "final.glsl"      # no target: the picture
+
+Each parameter becomes a uniform of its name (float, int, bool or vec3).
+Unknown keys and out-of-range values are errors naming the file and key.
 """
 
 import os
@@ -20,6 +37,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from visualizer.analysis.features import FEATURE_INDEX
 from visualizer.errors import SceneError
 from visualizer.render.uniforms import ALL_UNIFORMS
 
@@ -29,19 +47,58 @@ SHADERS_DIR = Path(os.environ.get("VISUALIZER_SHADERS", ROOT / "shaders"))
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _RESERVED = {u.name for u in ALL_UNIFORMS}
-_SCENE_KEYS = {"title", "description", "shader", "order", "params"}
-_PARAM_KEYS = {"default", "range", "description"}
+_SCENE_KEYS = {"title", "description", "shader", "order", "params", "bindings", "passes",
+               "render_scale"}
+_PARAM_KEYS = {"type", "default", "range", "description"}
+_BINDING_KEYS = {"param", "feature", "gain", "attack", "release"}
+_PASS_KEYS = {"shader", "target", "feedback"}
+PARAM_TYPES = {"float": "float", "int": "int", "bool": "bool", "color": "vec3"}
+"""Parameter types and their GLSL types."""
 
 
 @dataclass(frozen=True)
 class Param:
-    """A scene parameter: a float uniform with a default inside its range."""
+    """A scene parameter: a uniform with a default (inside its range)."""
 
     name: str
-    default: float
-    low: float
-    high: float
+    default: float | int | bool | tuple
+    low: float = 0.0
+    high: float = 1.0
     description: str = ""
+    type: str = "float"
+
+    @property
+    def glsl_type(self) -> str:
+        return PARAM_TYPES[self.type]
+
+    def clamp(self, value):
+        """``value`` made valid for this parameter."""
+        if self.type == "bool":
+            return bool(value)
+        if self.type == "color":
+            return tuple(min(max(float(v), 0.0), 1.0) for v in value)
+        v = min(max(float(value), self.low), self.high)
+        return int(round(v)) if self.type == "int" else v
+
+
+@dataclass(frozen=True)
+class Binding:
+    """``param`` follows ``feature`` x ``gain``, with its own attack and release (s)."""
+
+    param: str
+    feature: str
+    gain: float = 1.0
+    attack: float = 0.02
+    release: float = 0.25
+
+
+@dataclass(frozen=True)
+class Pass:
+    """One shader pass; ``target`` None draws the picture."""
+
+    shader: Path
+    target: str | None = None
+    feedback: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,16 +107,40 @@ class Scene:
 
     key: str
     path: Path
-    shader: Path
+    passes: tuple[Pass, ...]
     title: str
     description: str = ""
     order: int = 1000
     params: dict[str, Param] = field(default_factory=dict)
+    bindings: tuple[Binding, ...] = ()
+    render_scale: float = 1.0
+    flavor: str = "glsl"
+    """'glsl' (our prelude, Shadertoy's mainImage) or 'isf' (an ISF .fs file)."""
+    audio_inputs: tuple[tuple[str, str], ...] = ()
+    """ISF ``audio`` / ``audioFFT`` inputs: (sampler name, kind), bound to the audio texture."""
+
+    @property
+    def shader(self) -> Path:
+        """The shader that draws the picture (the last pass)."""
+        return self.passes[-1].shader
+
+    @property
+    def buffers(self) -> list[str]:
+        """Named buffers, in pass order."""
+        return [p.target for p in self.passes if p.target]
+
+    @property
+    def files(self) -> list[Path]:
+        """The scene file and its shaders (includes are found by the loader)."""
+        return [self.path] + [p.shader for p in self.passes]
 
 
 def load_scene(path: Path, *, shaders_dir: Path = SHADERS_DIR) -> Scene:
     """Read and validate one scene file; raises SceneError naming file and key."""
     path = Path(path)
+    if path.suffix.lower() == ".fs":
+        from visualizer.isf import load_isf
+        return load_isf(path)
     try:
         data = tomllib.loads(path.read_text())
     except FileNotFoundError:
@@ -69,20 +150,61 @@ def load_scene(path: Path, *, shaders_dir: Path = SHADERS_DIR) -> Scene:
     except (OSError, UnicodeDecodeError) as e:
         raise SceneError(f"{path}: cannot read scene file: {e}") from None
     _no_unknown(path, data, _SCENE_KEYS, "")
-    shader_name = _typed(path, data, "shader", str, required=True)
-    shader = (shaders_dir / shader_name)
-    if not shader.is_file():
-        raise SceneError(f"{path}: shader: file {shader} not found")
+    passes = _passes(path, data, shaders_dir)
     params = {}
-    raw_params = _typed(path, data, "params", dict, default={})
-    for name, spec in raw_params.items():
+    for name, spec in _typed(path, data, "params", dict, default={}).items():
         params[name] = _param(path, name, spec)
+    bindings = tuple(_binding(path, i, spec, params)
+                     for i, spec in enumerate(_typed(path, data, "bindings", list, default=[])))
+    scale = _typed(path, data, "render_scale", (int, float), default=1.0)
+    if not 0.1 <= scale <= 1.0:
+        raise SceneError(f"{path}: render_scale: {scale} is outside 0.1..1")
     return Scene(
-        key=path.stem, path=path, shader=shader,
+        key=path.stem, path=path, passes=passes,
         title=_typed(path, data, "title", str, default=path.stem.replace("_", " ").title()),
         description=_typed(path, data, "description", str, default=""),
         order=_typed(path, data, "order", int, default=1000),
-        params=params)
+        params=params, bindings=bindings, render_scale=float(scale))
+
+
+def _passes(path: Path, data: dict, shaders_dir: Path) -> tuple[Pass, ...]:
+    if ("shader" in data) == ("passes" in data):
+        raise SceneError(f"{path}: give either shader or [[passes]]")
+    if "shader" in data:
+        specs = [{"shader": _typed(path, data, "shader", str)}]
+    else:
+        specs = _typed(path, data, "passes", list)
+        if not specs:
+            raise SceneError(f"{path}: passes: at least one pass is needed")
+    passes, targets = [], set()
+    for i, spec in enumerate(specs):
+        where = f"passes[{i}]"
+        if not isinstance(spec, dict):
+            raise SceneError(f"{path}: {where}: expected a table")
+        _no_unknown(path, spec, _PASS_KEYS, where + ".")
+        shader = spec.get("shader")
+        if not isinstance(shader, str):
+            raise SceneError(f"{path}: {where}.shader: missing")
+        file = shaders_dir / shader
+        if not file.is_file():
+            raise SceneError(f"{path}: {where}.shader: file {file} not found")
+        target = spec.get("target")
+        last = i == len(specs) - 1
+        if target is not None:
+            if not isinstance(target, str) or not _IDENT.match(target) or target in _RESERVED:
+                raise SceneError(f"{path}: {where}.target: '{target}' is not a usable name")
+            if target in targets:
+                raise SceneError(f"{path}: {where}.target: '{target}' is drawn twice")
+            targets.add(target)
+        elif not last:
+            raise SceneError(f"{path}: {where}.target: every pass but the last needs one")
+        if last and target is not None:
+            raise SceneError(f"{path}: {where}.target: the last pass draws the picture")
+        feedback = spec.get("feedback", False)
+        if not isinstance(feedback, bool):
+            raise SceneError(f"{path}: {where}.feedback: expected true or false")
+        passes.append(Pass(file, target, feedback))
+    return tuple(passes)
 
 
 def _param(path: Path, name: str, spec: object) -> Param:
@@ -94,20 +216,60 @@ def _param(path: Path, name: str, spec: object) -> Param:
     if not isinstance(spec, dict):
         raise SceneError(f"{path}: {where}: expected a table with default and range")
     _no_unknown(path, spec, _PARAM_KEYS, where + ".")
+    kind = spec.get("type", "float")
+    if kind not in PARAM_TYPES:
+        raise SceneError(f"{path}: {where}.type: '{kind}' is not one of {', '.join(PARAM_TYPES)}")
+    desc = spec.get("description", "")
+    if not isinstance(desc, str):
+        raise SceneError(f"{path}: {where}.description: expected a string")
     default = spec.get("default")
+    if kind == "bool":
+        if not isinstance(default, bool):
+            raise SceneError(f"{path}: {where}.default: expected true or false")
+        return Param(name, default, 0.0, 1.0, desc, kind)
+    if kind == "color":
+        if (not isinstance(default, list) or len(default) != 3
+                or not all(_number(v) and 0 <= v <= 1 for v in default)):
+            raise SceneError(f"{path}: {where}.default: expected [r, g, b] in 0..1")
+        return Param(name, tuple(float(v) for v in default), 0.0, 1.0, desc, kind)
     rng = spec.get("range")
-    if not isinstance(default, (int, float)) or isinstance(default, bool):
-        raise SceneError(f"{path}: {where}.default: expected a number")
-    if (not isinstance(rng, list) or len(rng) != 2
-            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in rng)
+    if not _number(default) or (kind == "int" and not isinstance(default, int)):
+        raise SceneError(f"{path}: {where}.default: expected a{'n integer' if kind == 'int' else ' number'}")
+    if (not isinstance(rng, list) or len(rng) != 2 or not all(_number(v) for v in rng)
             or rng[0] >= rng[1]):
         raise SceneError(f"{path}: {where}.range: expected [low, high] with low < high")
     if not rng[0] <= default <= rng[1]:
         raise SceneError(f"{path}: {where}.default: {default} is outside range {rng}")
-    desc = spec.get("description", "")
-    if not isinstance(desc, str):
-        raise SceneError(f"{path}: {where}.description: expected a string")
-    return Param(name, float(default), float(rng[0]), float(rng[1]), desc)
+    value = int(default) if kind == "int" else float(default)
+    return Param(name, value, float(rng[0]), float(rng[1]), desc, kind)
+
+
+def _binding(path: Path, i: int, spec: object, params: dict[str, Param]) -> Binding:
+    where = f"bindings[{i}]"
+    if not isinstance(spec, dict):
+        raise SceneError(f"{path}: {where}: expected a table")
+    _no_unknown(path, spec, _BINDING_KEYS, where + ".")
+    param, feature = spec.get("param"), spec.get("feature")
+    if param not in params:
+        raise SceneError(f"{path}: {where}.param: '{param}' is not a parameter of this scene")
+    if params[param].type not in ("float", "int"):
+        raise SceneError(f"{path}: {where}.param: '{param}' is a {params[param].type}; "
+                         "only float and int parameters can follow the music")
+    if feature not in FEATURE_INDEX:
+        raise SceneError(f"{path}: {where}.feature: '{feature}' is not a feature "
+                         f"(see the README's uniform list)")
+    values = {}
+    for key, default, low in (("gain", 1.0, None), ("attack", 0.02, 0.0), ("release", 0.25, 0.0)):
+        v = spec.get(key, default)
+        if not _number(v) or (low is not None and v < low):
+            raise SceneError(f"{path}: {where}.{key}: expected a number"
+                             + (" >= 0" if low is not None else ""))
+        values[key] = float(v)
+    return Binding(param, feature, **values)
+
+
+def _number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def _no_unknown(path: Path, data: dict, allowed: set[str], prefix: str) -> None:
@@ -117,20 +279,23 @@ def _no_unknown(path: Path, data: dict, allowed: set[str], prefix: str) -> None:
             raise SceneError(f"{path}: {prefix}{key}: unknown key (known: {known})")
 
 
-def _typed(path: Path, data: dict, key: str, kind: type, *, default=None, required=False):
+def _typed(path: Path, data: dict, key: str, kind, *, default=None):
     if key not in data:
-        if required:
+        if default is None:
             raise SceneError(f"{path}: {key}: missing")
         return default
     value = data[key]
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise SceneError(f"{path}: {key}: expected {kind.__name__}, got {type(value).__name__}")
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if not isinstance(value, kinds) or (int in kinds and isinstance(value, bool)):
+        names = " or ".join(k.__name__ for k in kinds)
+        raise SceneError(f"{path}: {key}: expected {names}, got {type(value).__name__}")
     return value
 
 
 def discover(scenes_dir: Path = SCENES_DIR, *, shaders_dir: Path = SHADERS_DIR) -> list[Scene]:
-    """Every scene in ``scenes_dir``, sorted by ``order`` then key."""
-    paths = sorted(Path(scenes_dir).glob("*.toml"))
+    """Every scene in ``scenes_dir`` (TOML scenes and ISF .fs files), by ``order`` then key."""
+    folder = Path(scenes_dir)
+    paths = sorted(list(folder.glob("*.toml")) + list(folder.glob("*.fs")))
     scenes = [load_scene(p, shaders_dir=shaders_dir) for p in paths]
     return sorted(scenes, key=lambda s: (s.order, s.key))
 

@@ -1,8 +1,14 @@
 """The renderer: one moderngl context and every GL object made in it.
 
 Only this package touches GL. The renderer owns its programs, textures and
-framebuffers and releases them in :meth:`Renderer.release` (or when a program
-is replaced), never from ``__del__``.
+framebuffers and releases them in :meth:`Renderer.release` (or when a scene
+is recompiled), never from ``__del__``.
+
+A scene is one or more passes. Named buffers are float (RGBA32F) textures,
+sampled in every pass by their name; a feedback buffer keeps two textures and
+its own pass reads the previous frame (the trick behind MilkDrop's trails).
+A scene with a render scale below 1 draws at that fraction of the output and
+is scaled up with linear filtering.
 """
 
 from dataclasses import dataclass, field
@@ -24,6 +30,13 @@ void main() {
     gl_Position = vec4(p * 2.0 - 1.0, 0.0, 1.0);
 }
 """
+_BLIT = GLSL_VERSION + """
+uniform sampler2D image;
+uniform vec2 size;
+out vec4 color;
+void main() { color = texture(image, gl_FragCoord.xy / size); }
+"""
+TRANSITIONS_DIR = SHADERS_DIR / "transitions"
 
 
 @dataclass
@@ -39,34 +52,77 @@ class FrameTiming:
 
 
 @dataclass
-class CompiledScene:
-    """A scene's GL program with its uniforms looked up once."""
+class CompiledPass:
+    """One pass's program with its uniforms looked up once."""
 
-    scene: Scene
     source: ShaderSource
     program: moderngl.Program
     vao: moderngl.VertexArray
-    features: list = field(default_factory=list)  # (uniform, index into values)
-    params: dict = field(default_factory=dict)     # name -> uniform
-    values: dict = field(default_factory=dict)     # name -> current float
+    target: str | None
+    feedback: bool
+    features: list = field(default_factory=list)   # (uniform, index into values)
+    samplers: list = field(default_factory=list)   # (buffer name, uniform)
 
-    def get(self, name):
-        return self.program[name] if name in self.program else None
+    def release(self) -> None:
+        self.vao.release()
+        self.program.release()
+
+
+@dataclass
+class CompiledScene:
+    """A scene's passes, buffers and picture textures."""
+
+    scene: Scene
+    passes: list[CompiledPass]
+    buffers: dict = field(default_factory=dict)    # name -> [texture, fbo] (+ [texture, fbo])
+    picture: tuple | None = None                   # (texture, fbo) at the output size
+    scaled: tuple | None = None                    # (texture, fbo) at the render size
+    size: tuple[int, int] = (0, 0)                 # output size the textures were made for
+
+    @property
+    def source(self) -> ShaderSource:
+        """The picture pass's source (error messages, dependencies)."""
+        return self.passes[-1].source
+
+    @property
+    def dependencies(self) -> list[Path]:
+        """Every file the scene was built from, includes too (for hot reload)."""
+        deps = [self.scene.path]
+        for p in self.passes:
+            deps += [d for d in p.source.dependencies if d not in deps]
+        return deps
+
+    def release_textures(self) -> None:
+        for objs in list(self.buffers.values()) + [self.picture, self.scaled]:
+            for obj in objs or ():
+                obj.release()
+        self.buffers, self.picture, self.scaled, self.size = {}, None, None, (0, 0)
+
+    def release(self) -> None:
+        self.release_textures()
+        for p in self.passes:
+            p.release()
 
 
 class Renderer:
-    """Draws scenes into framebuffers of one context."""
+    """Draws scenes (and transitions between them) into framebuffers of one context."""
 
-    def __init__(self, ctx: moderngl.Context, *, owns_context: bool, sample_rate: int = 48000):
+    def __init__(self, ctx: moderngl.Context, *, owns_context: bool, sample_rate: int = 48000,
+                 render_scale: float = 1.0):
         self.ctx = ctx
         self._owns_context = owns_context
         self.sample_rate = sample_rate
+        self.render_scale = render_scale
+        """Global render scale, multiplied with each scene's."""
         self.audio_texture = ctx.texture((TEXTURE_WIDTH, 2), 1, dtype="f4")
         self.audio_texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
         self.audio_texture.repeat_x = False
         self.audio_texture.repeat_y = False
         self.scenes: dict[str, CompiledScene] = {}
+        self.transitions: dict[str, CompiledPass] = {}
         self._targets: list["OffscreenTarget"] = []
+        self._blit = ctx.program(vertex_shader=_VERTEX, fragment_shader=_BLIT)
+        self._blit_vao = ctx.vertex_array(self._blit, [])
 
     @classmethod
     def headless(cls, **kwargs) -> "Renderer":
@@ -78,62 +134,201 @@ class Renderer:
                               "(install Mesa's EGL drivers: libegl1 libgl1-mesa-dri)") from None
         return cls(ctx, owns_context=True, **kwargs)
 
-    def compile(self, scene: Scene, *, shaders_dir: Path = SHADERS_DIR) -> CompiledScene:
-        """Compile ``scene`` and keep it under its key, releasing any older program.
+    # -- building ---------------------------------------------------------
 
-        Raises ShaderError (file:line and message) and keeps the old program
-        if the new one does not compile.
+    def compile(self, scene: Scene, *, shaders_dir: Path = SHADERS_DIR) -> CompiledScene:
+        """Compile ``scene`` and keep it under its key, releasing any older version.
+
+        Raises ShaderError (file:line and message) and keeps the old version
+        if any pass does not compile.
         """
-        source = load_fragment(scene.shader, include_dirs=[shaders_dir / "lib", shaders_dir],
-                               prelude=prelude_declarations() + "\n" + _param_declarations(scene))
+        passes: list[CompiledPass] = []
         try:
-            program = self.ctx.program(vertex_shader=_VERTEX, fragment_shader=source.text)
-        except moderngl.Error as e:
-            raise source.describe(str(e)) from None
-        compiled = CompiledScene(scene, source, program, self.ctx.vertex_array(program, []))
+            for p in scene.passes:
+                passes.append(self._compile_pass(scene, p.shader, p.target, p.feedback, shaders_dir))
+        except BaseException:
+            for made in passes:
+                made.release()
+            raise
+        compiled = CompiledScene(scene, passes)
+        old = self.scenes.pop(scene.key, None)
+        if old is not None:
+            old.release()
+        self.scenes[scene.key] = compiled
+        return compiled
+
+    def _compile_pass(self, scene: Scene, shader: Path, target, feedback, shaders_dir) -> CompiledPass:
+        if scene.flavor == "isf":
+            from visualizer.isf import isf_prelude
+            prelude = isf_prelude(scene)
+        else:
+            prelude = prelude_declarations() + "\n" + _declarations(scene)
+        source = load_fragment(shader, include_dirs=[shaders_dir / "lib", shaders_dir],
+                               prelude=prelude)
+        program = self._program(source)
+        compiled = CompiledPass(source, program, self.ctx.vertex_array(program, []),
+                                target, feedback)
         compiled.features = [(program[f.uniform], FEATURE_INDEX[f.name])
                              for f in SCALAR_FEATURES if f.uniform in program]
-        compiled.params = {n: program[n] for n in scene.params if n in program}
-        compiled.values = {n: p.default for n, p in scene.params.items()}
+        unit = 1
+        for name in scene.buffers + [n for n, _ in scene.audio_inputs]:
+            if name in program:
+                program[name].value = unit
+                compiled.samplers.append((name, unit))
+            unit += 1
         if "iChannel0" in program:
             program["iChannel0"].value = 0
         if "iChannelResolution" in program:
             program["iChannelResolution"].value = [(TEXTURE_WIDTH, 2, 1)] + [(0, 0, 0)] * 3
-        old = self.scenes.pop(scene.key, None)
-        if old is not None:
-            _release_compiled(old)
-        self.scenes[scene.key] = compiled
         return compiled
 
+    def _program(self, source: ShaderSource) -> moderngl.Program:
+        try:
+            return self.ctx.program(vertex_shader=_VERTEX, fragment_shader=source.text)
+        except moderngl.Error as e:
+            raise source.describe(str(e)) from None
+
+    def compile_transition(self, path: Path, *, shaders_dir: Path = SHADERS_DIR) -> CompiledPass:
+        """Compile a transition shader (``vec4 transition(vec2 uv)`` reading
+        ``startImage``, ``endImage`` and ``progress``); kept under its stem."""
+        prelude = (prelude_declarations()
+                   + "\nuniform sampler2D startImage;\nuniform sampler2D endImage;"
+                   + "\nuniform float progress;")
+        source = load_fragment(path, include_dirs=[shaders_dir / "lib", shaders_dir],
+                               prelude=prelude, main="transition")
+        program = self._program(source)
+        compiled = CompiledPass(source, program, self.ctx.vertex_array(program, []), None, False)
+        compiled.features = [(program[f.uniform], FEATURE_INDEX[f.name])
+                             for f in SCALAR_FEATURES if f.uniform in program]
+        for name, unit in (("startImage", 1), ("endImage", 2)):
+            if name in program:
+                program[name].value = unit
+        old = self.transitions.pop(path.stem, None)
+        if old is not None:
+            old.release()
+        self.transitions[path.stem] = compiled
+        return compiled
+
+    # -- drawing ----------------------------------------------------------
+
     def draw(self, key: str, frame: FeatureFrame, timing: FrameTiming,
-             target: moderngl.Framebuffer, size: tuple[int, int] | None = None) -> None:
+             target: moderngl.Framebuffer, size: tuple[int, int] | None = None,
+             params: dict | None = None) -> None:
         """Draw scene ``key`` for ``frame`` at ``timing`` into ``target``.
 
-        ``size`` overrides the target's size (a window's framebuffer after a resize).
+        ``size`` overrides the target's size (a window's framebuffer after a
+        resize); ``params`` are the scene's parameter values (default: defaults).
         """
         compiled = self.scenes[key]
+        size = size or target.size
+        scale = compiled.scene.render_scale * self.render_scale
+        self._upload_audio(frame)
+        if scale >= 0.999 and target is not None:
+            self._draw_passes(compiled, frame, timing, size, params, target)
+            return
+        self._ensure_textures(compiled, size)
+        tex, _ = compiled.scaled
+        self._draw_passes(compiled, frame, timing, size, params, compiled.scaled[1])
+        self._blit_to(tex, target, size)
+
+    def picture(self, key: str, frame: FeatureFrame, timing: FrameTiming,
+                size: tuple[int, int], params: dict | None = None) -> moderngl.Texture:
+        """Draw scene ``key`` into its own texture of ``size`` and return it
+        (for transitions; valid until the scene is drawn again)."""
+        compiled = self.scenes[key]
+        self._ensure_textures(compiled, size)
+        self.draw(key, frame, timing, compiled.picture[1], size, params)
+        return compiled.picture[0]
+
+    def draw_transition(self, name: str, start: moderngl.Texture, end: moderngl.Texture,
+                        progress: float, frame: FeatureFrame, timing: FrameTiming,
+                        target: moderngl.Framebuffer, size: tuple[int, int] | None = None) -> None:
+        """Blend ``start`` into ``end`` with transition ``name`` at ``progress`` (0..1)."""
+        t = self.transitions[name]
+        size = size or target.size
+        start.use(1)
+        end.use(2)
+        self._upload_audio(frame)
+        _set_common(t, frame, timing, size, self.sample_rate)
+        _set(t.program, "progress", float(min(max(progress, 0.0), 1.0)))
+        target.use()
+        self.ctx.viewport = (0, 0, *size)
+        t.vao.render(moderngl.TRIANGLES, vertices=3)
+
+    def _upload_audio(self, frame: FeatureFrame) -> None:
         self.audio_texture.write(frame.texture)
         self.audio_texture.use(0)
-        prog = compiled.program
-        w, h = size or target.size
-        _set(prog, "iResolution", (float(w), float(h), 1.0))
-        _set(prog, "iTime", timing.time)
-        _set(prog, "iTimeDelta", timing.delta)
-        _set(prog, "iFrameRate", timing.fps)
-        _set(prog, "iFrame", timing.frame)
-        _set(prog, "iMouse", timing.mouse)
-        _set(prog, "iDate", timing.date)
-        _set(prog, "iSampleRate", float(self.sample_rate))
-        values = frame.values
-        for uniform, index in compiled.features:
-            uniform.value = float(values[index])
-        if "iBands" in prog:
-            prog["iBands"].write(frame.bands)
-        for name, uniform in compiled.params.items():
-            uniform.value = compiled.values[name]
+
+    def _draw_passes(self, compiled: CompiledScene, frame, timing, size, params,
+                     target: moderngl.Framebuffer) -> None:
+        scene = compiled.scene
+        scale = scene.render_scale * self.render_scale
+        inner = _scaled(size, scale)
+        if scene.buffers:
+            self._ensure_textures(compiled, size)
+        values = params if params is not None else {n: p.default for n, p in scene.params.items()}
+        for index, p in enumerate(compiled.passes):
+            prog = p.program
+            for name, unit in p.samplers:
+                self._bind_sampler(compiled, name, unit, reading_own=(name == p.target))
+            _set_common(p, frame, timing, inner, self.sample_rate)
+            _set(prog, "PASSINDEX", index)
+            for name, value in values.items():
+                if name in prog:
+                    prog[name].value = value
+            if p.target:
+                out = compiled.buffers[p.target]
+                fbo = out[3] if p.feedback else out[1]
+                fbo.use()
+                self.ctx.viewport = (0, 0, *inner)
+            else:
+                target.use()
+                self.ctx.viewport = (0, 0, *inner)
+            p.vao.render(moderngl.TRIANGLES, vertices=3)
+            if p.target and p.feedback:
+                buf = compiled.buffers[p.target]
+                buf[0], buf[1], buf[2], buf[3] = buf[2], buf[3], buf[0], buf[1]
+
+    def _bind_sampler(self, compiled: CompiledScene, name: str, unit: int, *, reading_own: bool):
+        if name in compiled.buffers:
+            compiled.buffers[name][0].use(unit)  # the newest complete frame of that buffer
+        else:  # an ISF audio input: the audio texture's rows
+            self.audio_texture.use(unit)
+
+    def _ensure_textures(self, compiled: CompiledScene, size: tuple[int, int]) -> None:
+        if compiled.size == tuple(size) and compiled.picture is not None:
+            return
+        compiled.release_textures()
+        scale = compiled.scene.render_scale * self.render_scale
+        inner = _scaled(size, scale)
+        ctx = self.ctx
+        for p in compiled.scene.passes:
+            if not p.target:
+                continue
+            objs = []
+            for _ in range(2 if p.feedback else 1):
+                tex = ctx.texture(inner, 4, dtype="f4")
+                tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
+                fbo = ctx.framebuffer(color_attachments=[tex])
+                fbo.clear()
+                objs += [tex, fbo]
+            compiled.buffers[p.target] = objs
+        tex = ctx.texture(tuple(size), 4)
+        compiled.picture = (tex, ctx.framebuffer(color_attachments=[tex]))
+        small = ctx.texture(inner, 4)
+        small.filter = (moderngl.LINEAR, moderngl.LINEAR)
+        compiled.scaled = (small, ctx.framebuffer(color_attachments=[small]))
+        compiled.size = tuple(size)
+
+    def _blit_to(self, texture: moderngl.Texture, target: moderngl.Framebuffer, size) -> None:
+        texture.use(0)
+        self._blit["image"].value = 0
+        self._blit["size"].value = (float(size[0]), float(size[1]))
         target.use()
-        self.ctx.viewport = (0, 0, w, h)
-        compiled.vao.render(moderngl.TRIANGLES, vertices=3)
+        self.ctx.viewport = (0, 0, *size)
+        self._blit_vao.render(moderngl.TRIANGLES, vertices=3)
+
+    # -- targets and lifetime ----------------------------------------------
 
     def offscreen(self, size: tuple[int, int]) -> "OffscreenTarget":
         """A framebuffer of ``size`` (w, h) owned by this renderer."""
@@ -144,11 +339,16 @@ class Renderer:
     def release(self) -> None:
         """Release every GL object, and the context if this renderer made it."""
         for compiled in self.scenes.values():
-            _release_compiled(compiled)
+            compiled.release()
         self.scenes.clear()
+        for t in self.transitions.values():
+            t.release()
+        self.transitions.clear()
         for target in self._targets:
             target.release()
         self._targets.clear()
+        self._blit_vao.release()
+        self._blit.release()
         self.audio_texture.release()
         if self._owns_context:
             self.ctx.release()
@@ -177,15 +377,35 @@ class OffscreenTarget:
         self.texture.release()
 
 
+def _scaled(size, scale: float) -> tuple[int, int]:
+    return (max(1, round(size[0] * scale)), max(1, round(size[1] * scale)))
+
+
 def _set(prog: moderngl.Program, name: str, value) -> None:
     if name in prog:
         prog[name].value = value
 
 
-def _param_declarations(scene: Scene) -> str:
-    return "\n".join(f"uniform float {name};" for name in scene.params)
+def _set_common(p: CompiledPass, frame: FeatureFrame, timing: FrameTiming, size,
+                sample_rate: int) -> None:
+    prog = p.program
+    w, h = size
+    _set(prog, "iResolution", (float(w), float(h), 1.0))
+    _set(prog, "iTime", timing.time)
+    _set(prog, "iTimeDelta", timing.delta)
+    _set(prog, "iFrameRate", timing.fps)
+    _set(prog, "iFrame", timing.frame)
+    _set(prog, "iMouse", timing.mouse)
+    _set(prog, "iDate", timing.date)
+    _set(prog, "iSampleRate", float(sample_rate))
+    values = frame.values
+    for uniform, index in p.features:
+        uniform.value = float(values[index])
+    if "iBands" in prog:
+        prog["iBands"].write(frame.bands)
 
 
-def _release_compiled(compiled: CompiledScene) -> None:
-    compiled.vao.release()
-    compiled.program.release()
+def _declarations(scene: Scene) -> str:
+    lines = [f"uniform {p.glsl_type} {name};" for name, p in scene.params.items()]
+    lines += [f"uniform sampler2D {name};" for name in scene.buffers]
+    return "\n".join(lines)

@@ -67,7 +67,7 @@ def _source_line(path: Path, line: int) -> str:
 
 
 def load_fragment(path: Path, *, include_dirs: list[Path], prelude: str,
-                  defines: dict[str, str] | None = None) -> ShaderSource:
+                  defines: dict[str, str] | None = None, main: str = "mainImage") -> ShaderSource:
     """Build a fragment shader from ``path``.
 
     The result is ``#version``, ``defines``, the ``prelude`` (uniform
@@ -81,7 +81,10 @@ def load_fragment(path: Path, *, include_dirs: list[Path], prelude: str,
     head += ["#line 1", prelude, "out vec4 visualizer_FragColor;"]
     body = _expand(path, include_dirs, files, stack=[])
     text = "\n".join(head) + "\n" + body
-    if re.search(r"\bvoid\s+mainImage\s*\(", body) and not re.search(r"\bvoid\s+main\s*\(", body):
+    if main == "transition":
+        text += ("\n#line 1\nvoid main() {\n"
+                 "    visualizer_FragColor = vec4(transition(gl_FragCoord.xy / iResolution.xy).rgb, 1.0);\n}\n")
+    elif re.search(r"\bvoid\s+mainImage\s*\(", body) and not re.search(r"\bvoid\s+main\s*\(", body):
         text += ("\n#line 1\nvoid main() {\n"
                  "    vec4 c = vec4(0.0, 0.0, 0.0, 1.0);\n"
                  "    mainImage(c, gl_FragCoord.xy);\n"
