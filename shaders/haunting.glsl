@@ -64,29 +64,29 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
     vec3 night = lin(NIGHT_BLUE);
     vec3 violet = lin(DUSK_VIOLET);
     float sky = uv.y + 0.5;
-    vec3 col = mix(night * 0.55, night * 0.28 + violet * 0.05, smoothstep(0.0, 1.0, sky));
+    vec3 col = mix(night * 0.30 + violet * 0.03, night * 0.14, smoothstep(0.0, 1.0, sky));
     // Smoke over the plain: slow, layered.
     float smoke = fbm(vec2(uv.x * 1.3 + t * 0.02, uv.y * 2.2 - t * 0.012) + n1 * 0.8, 3);
-    col += violet * 0.13 * smoothstep(0.35, 0.85, smoke) * (0.6 + 0.5 * iLevel);
-    col += night * 0.25 * smoothstep(0.4, 0.9, n1);
+    col += violet * 0.07 * smoothstep(0.35, 0.85, smoke) * (0.6 + 0.6 * iLevel);
+    col += night * 0.18 * smoothstep(0.45, 0.9, n1);
     // Stars above the smoke.
     vec2 sg = uv * 80.0;
     vec2 sc = floor(sg);
     float sh = hash12(sc);
     vec2 sd = (fract(sg) - 0.2 - 0.6 * hash22(sc + 3.0)) / 80.0;
     float star = step(0.975, sh) * exp(-dot(sd, sd) / (pix * pix * 1.2));
-    star *= (0.4 + 0.6 * sin(t * (1.0 + 2.0 * fract(sh * 13.0)) + sh * 50.0)) * smoothstep(-0.05, 0.35, uv.y);
+    star *= (0.55 + 0.45 * sin(t * (1.0 + 2.0 * fract(sh * 13.0)) + sh * 50.0)) * smoothstep(-0.05, 0.35, uv.y);
     col += vec3(0.5, 0.55, 0.8) * star * 0.35 * (1.0 - smoothstep(0.5, 0.8, smoke));
     // The steppe's horizon, barely there: a low dark line with a faint glow.
-    float hz = -0.36 + 0.018 * fbm1(uv.x * 2.5 + 4.0, 3);
-    col += lin(STEPPE_OCHRE) * 0.04 * exp(-max(uv.y - hz, 0.0) * 14.0) * smoothstep(hz - pix, hz + pix, uv.y);
-    col = mix(col, night * 0.12 + lin(DUSK_VIOLET) * 0.01, smoothstep(hz + pix, hz - pix, uv.y));
+    float hz = -0.42 + 0.03 * fbm1(uv.x * 1.7 + 4.0, 3);
+    col += lin(STEPPE_OCHRE) * 0.03 * exp(-max(uv.y - hz, 0.0) * 14.0) * smoothstep(hz - pix, hz + pix, uv.y);
+    col = mix(col, night * 0.06 + violet * 0.01, smoothstep(hz + pix, hz - pix, uv.y));
 
     // ---------------------------------------------------------- ribbons
     // Brightness of the tone warms the ribbon from violet towards brass.
-    vec3 warmC = mix(lin(vec3(0.80, 0.62, 0.95)), lin(CLUB_BRASS) * 1.2, 0.25 + 0.6 * iBrightness);
+    vec3 warmC = mix(lin(vec3(0.70, 0.60, 1.0)), lin(CLUB_BRASS) * 1.25, smoothstep(0.05, 0.95, iBrightness));
     vec3 coolC = lin(vec3(0.45, 0.40, 0.85));
-    float energy = 0.35 + 0.9 * iLevel;
+    float energy = 0.35 + 0.9 * iLevel + 0.3 * iOnset * rings;   // each attack brightens the tone
 
     // Echoes first (behind), then the main ribbon.
     for (int j = ECHOES; j >= 0; j--) {
@@ -101,9 +101,9 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
         float d = (uv.y - yc) / sqrt(1.0 + slope * slope);
 
         // A twisting silk ribbon: its width breathes as it turns.
-        float phi = u * (3.0 + fj) + t * (0.35 - 0.05 * fj) + fj * 2.1;
+        float phi = u * (2.2 + 0.7 * fj) + t * (0.3 - 0.05 * fj) + fj * 2.1;
         float turn = cos(phi);
-        float w = (0.018 + 0.02 * iLevel + 0.006 * fj) * (0.3 + 0.7 * abs(turn));
+        float w = (0.018 + 0.02 * iLevel + 0.006 * fj) * (0.12 + 0.88 * abs(turn));
         w *= 0.55 + 0.45 * sin(PI * u);                   // tapering at the ends
         // Breath frays the edges: the edge is noisy and melts into mist.
         float edgeNoise = (n2 - 0.5) * fray * w * 2.2;
@@ -113,30 +113,43 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
         float v = clamp(d / max(w, 1e-4), -1.0, 1.0);     // across the ribbon
         float striae = 0.75 + 0.25 * sin(v * 9.0 + u * 40.0 * (0.4 + 0.6 * turn) + n1 * 6.0);
         float rim = exp(-pow((dd - w) / (soft + pix), 2.0));  // lit edges
-        float halo = exp(-abs(d) / (0.05 + 0.05 * fray + 0.02 * fj)) * 0.25;
+        float halo = exp(-abs(d) / (0.04 + 0.05 * fray + 0.015 * fj)) * (0.22 - 0.03 * fj);
         float mistF = fray * exp(-abs(d) / (0.06 + 0.03 * fj)) * smoothstep(0.35, 0.8, n1 + 0.3 * n2);
 
         float depth = 1.0 / (1.0 + 1.3 * fj);
         vec3 rc = mix(warmC, coolC, saturate(fj * 0.45 + 0.25 * (1.0 - turn * turn)));
         // The two faces of the turning ribbon catch different light.
-        rc *= turn > 0.0 ? 1.0 : 0.7;
-        vec3 ribbon = rc * (body * striae * (0.35 + 0.25 * abs(turn)) + rim * 0.55) + rc * halo;
-        ribbon += coolC * mistF * 0.45;
-        col = mix(col, col * 0.6, body * 0.5 * depth);
+        rc *= mix(0.65, 1.0, smoothstep(-0.3, 0.3, turn));
+        // Stretches of the ribbon thin into smoke and others glow: drifting along it.
+        float along = smoothstep(0.2, 0.75, fbm1(u * 2.6 - t * 0.11 + fj * 7.3, 3));
+        float glowA = mix(0.35, 1.0, along);
+        vec3 ribbon = rc * (body * striae * (0.3 + 0.3 * abs(turn)) + rim * 0.6) * glowA + rc * halo * (0.5 + 0.5 * along);
+        ribbon += coolC * mistF * 0.35;
+        col = mix(col, col * 0.5, body * 0.5 * depth);
         col += ribbon * energy * depth;
     }
 
-    // The waveform itself: a bright vibrating string inside the main ribbon.
+    // The waveform itself: a bright vibrating string inside the main ribbon,
+    // drawn as a polyline through nearby samples so steep edges stay thin.
     {
-        vec2 cv = ribbonCurve(u, t, baseY, amps, swell);
-        float yc = cv.x + rip + (n1 - 0.5) * 0.025 * (1.0 + 1.5 * fray);
-        float env = sin(PI * u);
-        float w0 = waveAt(u) * env, w1 = waveAt(u + 2.0 / iResolution.x) * env;
         float amp = 0.09 * saturate(iLevel * 1.3);
-        float ys = yc + w0 * amp;
-        float sl = (w1 - w0) * amp / (2.0 / iResolution.x) / aspect + cv.y / aspect;
-        float ds = abs(uv.y - ys) / sqrt(1.0 + sl * sl);
-        float str = exp(-ds * ds / (pix * pix * 2.0)) + 0.35 * exp(-ds / (pix * 6.0));
+        float dx = 3.0 / iResolution.x;                   // in u
+        float ds = 1e3;
+        vec2 prev;
+        vec2 cv = ribbonCurve(u, t, baseY, amps, swell);  // the centre line, locally straight
+        for (int k = -3; k <= 3; k++) {
+            float uk = u + float(k) * dx;
+            float yk = cv.x + cv.y * (uk - u) + rip + (n1 - 0.5) * 0.025 * (1.0 + 1.5 * fray) + waveAt(uk) * sin(PI * saturate(uk)) * amp;
+            vec2 pk = vec2((uk - 0.5) * aspect, yk);
+            if (k > -3) {
+                vec2 ab = pk - prev, ap = uv - prev;
+                float h = saturate(dot(ap, ab) / dot(ab, ab));
+                ds = min(ds, length(ap - ab * h));
+            }
+            prev = pk;
+        }
+        float env = sin(PI * u);
+        float str = exp(-ds * ds / (pix * pix * 2.0)) + 0.3 * exp(-ds / (pix * 5.0));
         col += mix(warmC, vec3(1.0, 0.92, 0.8), 0.5) * str * (0.06 + 0.9 * iLevel) * (0.5 + 0.5 * env);
     }
 
@@ -150,11 +163,11 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
         vec2 o = vec2((oxu - 0.5) * aspect, cv.x);
         float rr = length((uv - o) * vec2(1.0, 1.15));
         float rad = 0.04 + 0.42 * (1.0 - exp(-age * 1.6));
-        float thick = 0.006 + 0.03 * age;
+        float thick = 0.01 + 0.04 * age;
         float ring = exp(-pow((rr - rad) / thick, 2.0)) * exp(-age * 1.7) * (1.0 - exp(-age * 25.0));
         ring *= 0.8 + 0.4 * (n1 - 0.5) * 2.0;             // smoky, uneven
         float flash = exp(-rr * 18.0) * exp(-age * 6.0);
-        col += (warmC * 0.6 + coolC * 0.4) * (ring * 0.55 + flash * 0.6) * rings * (0.4 + 0.6 * iLevel);
+        col += (warmC * 0.6 + coolC * 0.4) * (ring * 0.9 + flash * 0.7) * rings * (0.4 + 0.6 * iLevel);
     }
 
     // ---------------------------------------------------------- finish

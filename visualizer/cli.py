@@ -12,9 +12,10 @@ from pathlib import Path
 from visualizer.errors import VisualizerError
 
 DEFAULT_SIZE = (1280, 720)
-# The demo's cues: the steppe at dusk, then the vortex from the bar at 10 s
-# as the groove builds to the climax.
-DEMO_CUES = ((0.0, "steppe"), (10.0, "vortex"))
+# The demo's cues (120 BPM, bars of 2 s): the steppe at dusk for the intro,
+# then the vortex, arriving through itself on the bar at 10 s as the groove
+# builds to the climax.
+DEMO_CUES = ((0.0, "steppe", "", 0.0), (10.0, "vortex", "vortex_zoom", 2.0))
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -123,7 +124,8 @@ def _cmd_render(args) -> int:
     if args.scene:
         cues = [Cue(0.0, scenes_mod.find(args.scene, scenes).key)]
     elif args.demo:
-        cues = [Cue(t, scenes_mod.find(k, scenes).key) for t, k in DEMO_CUES]
+        cues = [Cue(t, scenes_mod.find(k, scenes).key, tr, beats=b, quantize="beat" if t else "none")
+                for t, k, tr, b in DEMO_CUES]
     else:
         cues = [Cue(0.0, scenes[0].key)]
     with tempfile.TemporaryDirectory() as tmp:

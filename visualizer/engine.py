@@ -1,9 +1,10 @@
 """The engine: samples in, one picture out, the same for live and offline.
 
-Each step the engine analyses the samples that arrived since the last step
-and draws the current scene for the frame's timing into a target. Who
-supplies the samples and the timing (a microphone and the wall clock, or a
-file and the frame clock) and where the picture goes is the caller's business.
+Each step the engine analyses the samples that arrived since the last step,
+advances the scenes' parameter bindings, and draws the current scene (or a
+transition between two) for the frame's timing into a target. Who supplies
+the samples and the timing (a microphone and the wall clock, or a file and
+the frame clock) and where the picture goes is the caller's business.
 """
 
 from dataclasses import dataclass
@@ -12,31 +13,53 @@ import moderngl
 import numpy as np
 
 from visualizer.analysis.analyzer import Analyzer, AnalyzerSettings
-from visualizer.analysis.features import FeatureFrame
+from visualizer.analysis.features import FEATURE_INDEX, FeatureFrame
 from visualizer.errors import SceneError
-from visualizer.render.renderer import FrameTiming, Renderer
+from visualizer.render.renderer import TRANSITIONS_DIR, FrameTiming, Renderer
 from visualizer.scene import Scene
+from visualizer.scene_state import SceneState
+
+QUANTIZE = ("none", "beat", "bar")
+_MAX_WAIT_S = 4.0  # a quantised switch waits no longer than this for a beat that never comes
 
 
 @dataclass(frozen=True)
 class Cue:
-    """Switch to ``scene`` at audio time ``time`` (seconds)."""
+    """Switch to ``scene`` at audio time ``time`` (seconds), with a transition."""
 
     time: float
     scene: str
+    transition: str = ""
+    duration: float = 0.0   # seconds; 0 cuts
+    beats: float = 0.0      # or a duration in beats (at the tempo when it starts)
+    quantize: str = "none"
+
+
+@dataclass
+class _Switch:
+    cue: Cue
+    requested: float          # audio time of the request
+    start: float = -1.0       # audio time the transition began (-1: waiting)
+    duration: float = 0.0
 
 
 class Engine:
-    """Analyzer + scenes + renderer, driven one frame at a time."""
+    """Analyzer + scenes + transitions + renderer, driven one frame at a time."""
 
     def __init__(self, renderer: Renderer, scenes: list[Scene], *, scene: str,
-                 analyzer: Analyzer | None = None):
+                 analyzer: Analyzer | None = None, transitions_dir=TRANSITIONS_DIR):
         self.renderer = renderer
-        self.scenes = scenes
+        self.scenes = list(scenes)
         self.analyzer = analyzer or Analyzer(AnalyzerSettings(sample_rate=renderer.sample_rate))
-        for s in scenes:
+        for s in self.scenes:
             renderer.compile(s)
+        for path in sorted(transitions_dir.glob("*.glsl")):
+            renderer.compile_transition(path)
+        self.states = {s.key: SceneState(s) for s in self.scenes}
         self.current = ""
+        self._switch: _Switch | None = None
+        self._last_beats = 0.0
+        self._last_bar = 0.0
         self.select(scene)
 
     @property
@@ -44,12 +67,33 @@ class Engine:
         """Scene keys in order (keys 1-9 pick from this list)."""
         return [s.key for s in self.scenes]
 
+    @property
+    def transitions(self) -> list[str]:
+        """Names of the transitions that can be used."""
+        return sorted(self.renderer.transitions)
+
     def select(self, key: str) -> None:
-        """Make ``key`` the scene that is drawn."""
-        if key not in self.renderer.scenes:
-            known = ", ".join(self.keys)
-            raise SceneError(f"unknown scene '{key}' (known: {known})")
+        """Make ``key`` the scene that is drawn, at once."""
+        self._check(key)
         self.current = key
+        self._switch = None
+
+    def request(self, cue: Cue, now: float) -> None:
+        """Switch as ``cue`` says: with its transition, on the next beat or bar
+        if quantised. A request during a transition finishes that one first."""
+        self._check(cue.scene)
+        if cue.transition and cue.transition not in self.renderer.transitions:
+            raise SceneError(f"unknown transition '{cue.transition}' "
+                             f"(known: {', '.join(self.transitions)})")
+        if cue.quantize not in QUANTIZE:
+            raise SceneError(f"quantize must be one of {', '.join(QUANTIZE)}")
+        if self._switch is not None and self._switch.start >= 0:
+            self.current = self._switch.cue.scene
+        self._switch = _Switch(cue, now)
+
+    def _check(self, key: str) -> None:
+        if key not in self.renderer.scenes:
+            raise SceneError(f"unknown scene '{key}' (known: {', '.join(self.keys)})")
 
     def step(self, samples: np.ndarray, timing: FrameTiming, target: moderngl.Framebuffer,
              *, capture_time: float = float("nan"),
@@ -63,5 +107,46 @@ class Engine:
         frame = self.analyzer.process(samples, capture_time)
         if values is not None:
             frame.values[:] = values
-        self.renderer.draw(self.current, frame, timing, target, size)
+        size = size or target.size
+        now = timing.time
+        self._advance(frame, now)
+        dt = timing.delta if timing.delta > 0 else 1.0 / max(timing.fps, 1.0)
+        params = self.states[self.current].update(frame, dt)
+        switch = self._switch
+        if switch is None or switch.start < 0:
+            self.renderer.draw(self.current, frame, timing, target, size, params)
+            return frame
+        progress = (now - switch.start) / switch.duration if switch.duration > 0 else 1.0
+        if progress >= 1.0:
+            self.current, self._switch = switch.cue.scene, None
+            params = self.states[self.current].update(frame, dt)
+            self.renderer.draw(self.current, frame, timing, target, size, params)
+            return frame
+        nxt = switch.cue.scene
+        start = self.renderer.picture(self.current, frame, timing, size, params)
+        end = self.renderer.picture(nxt, frame, timing, size, self.states[nxt].update(frame, dt))
+        self.renderer.draw_transition(switch.cue.transition or "crossfade", start, end,
+                                      progress, frame, timing, target, size)
         return frame
+
+    def _advance(self, frame: FeatureFrame, now: float) -> None:
+        """Start a waiting switch on its beat or bar."""
+        beats = float(frame.values[FEATURE_INDEX["beat_count"]])
+        bar = float(frame.values[FEATURE_INDEX["bar_phase"]])
+        on_beat = beats > self._last_beats
+        on_bar = bar < self._last_bar - 0.5
+        self._last_beats, self._last_bar = beats, bar
+        switch = self._switch
+        if switch is None or switch.start >= 0:
+            return
+        q = switch.cue.quantize
+        due = (q == "none" or (q == "beat" and on_beat) or (q == "bar" and on_bar)
+               or now - switch.requested >= _MAX_WAIT_S)
+        if not due:
+            return
+        cue = switch.cue
+        tempo = float(frame.values[FEATURE_INDEX["tempo"]]) or 120.0
+        switch.duration = cue.beats * 60.0 / tempo if cue.beats > 0 else cue.duration
+        switch.start = now
+        if switch.duration <= 0:  # a cut
+            self.current, self._switch = cue.scene, None

@@ -59,7 +59,7 @@ def render_file(audio: Path, out: Path, *, scenes: list[Scene], cues: list[Cue],
                 break  # the audio ends before this frame: the video is as long as the audio
             while cue_index + 1 < len(cues) and cues[cue_index + 1].time <= timing.time:
                 cue_index += 1
-                engine.select(cues[cue_index].scene)
+                engine.request(cues[cue_index], timing.time)
             if block.shape[0] > mono_buf.shape[0]:
                 mono_buf = np.empty(block.shape[0], np.float32)
             engine.step(mono(block, mono_buf[:block.shape[0]]), timing, target.fbo,

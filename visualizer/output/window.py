@@ -11,7 +11,7 @@ import moderngl
 
 from visualizer.analysis.analyzer import Analyzer, AnalyzerSettings
 from visualizer.clock import WallClock
-from visualizer.engine import Engine
+from visualizer.engine import Cue, Engine
 from visualizer.errors import OutputError
 from visualizer.render.renderer import Renderer
 from visualizer.scene import Scene
@@ -71,7 +71,9 @@ def run_live(source, scenes: list[Scene], *, scene: str, size: tuple[int, int],
         if key._1 <= symbol <= key._9:
             index = symbol - key._1
             if index < len(engine.keys):
-                engine.select(engine.keys[index])
+                # A one-beat crossfade that starts on the next beat.
+                engine.request(Cue(0.0, engine.keys[index], "crossfade", beats=1.0,
+                                   quantize="beat"), clock.timing.time)
         elif symbol == key.SPACE:
             engine.analyzer.tap()  # tap tempo, at the audio time of the newest sample
         elif symbol == key.ESCAPE:

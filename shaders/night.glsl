@@ -1,0 +1,304 @@
+// Night: the steppe after dark, under stars that answer the saxophone.
+// Twelve constellations stand in an arch over the plain, one per pitch class
+// (C low on the left, F#/G at the top, B low on the right). The note being
+// played lights its constellation, vibrato makes it shimmer at the vibrato
+// rate, onsets make new stars flare beside it, the beat pulses the brightest
+// stars, and breath raises an aurora and a mist over the grass.
+#include "common.glsl"
+#include "noise.glsl"
+#include "palette.glsl"
+
+const float HZ = 0.22;        // horizon height, fraction of the screen from the bottom
+
+vec3 lin(vec3 c) { return c * c; }   // palette colours are display-ish: rough linearisation
+
+// Centre of constellation k (0 = C .. 11 = B): an arch across the sky.
+vec2 constCentre(float k, float aspect) {
+    float s = k / 11.0;
+    float y = HZ + 0.13 + 0.48 * sin(PI * mix(0.06, 0.94, s));
+    return vec2(mix(0.09, 0.91, s) * aspect, y);
+}
+
+// Position of star i of constellation k, relative to its centre: a curling
+// random walk, so every constellation is a short chain with its own shape.
+void constStars(float k, out vec2 s[5]) {
+    float a = hash11(k * 7.13 + 1.7) * TAU;
+    vec2 q = vec2(0.0), mean = vec2(0.0);
+    for (int i = 0; i < 5; i++) {
+        s[i] = q;
+        mean += q;
+        float h = hash11(k * 13.1 + float(i) * 3.7);
+        a += (h - 0.5) * 2.6;
+        q += vec2(cos(a), sin(a)) * (0.036 + 0.02 * hash11(k * 5.3 + float(i) * 1.9));
+    }
+    mean *= 0.2;
+    for (int i = 0; i < 5; i++) s[i] -= mean;
+}
+
+float segDist(vec2 p, vec2 a, vec2 b) {
+    vec2 pa = p - a, ba = b - a;
+    float h = clamp(dot(pa, ba) / dot(ba, ba), 0.0, 1.0);
+    return length(pa - ba * h);
+}
+
+// One constellation: its stars (always there, a little brighter than the
+// field) and, while `act` > 0, their glow, the lines between them and a halo.
+vec3 constellation(vec2 p, float k, float aspect, float act, float pix, float t,
+                   float shim, float pulse, vec3 tint) {
+    vec2 c = constCentre(k, aspect);
+    vec2 d0 = p - c;
+    float r2 = dot(d0, d0);
+    if (r2 > 0.03 + 0.05 * act) return vec3(0.0);
+    vec2 s[5];
+    constStars(k, s);
+    vec3 col = vec3(0.0);
+    float lines = 0.0;
+    float vib = TAU * iVibratoRate * t;
+    for (int i = 0; i < 5; i++) {
+        vec2 sp = c + s[i];
+        vec2 d = p - sp;
+        float dd = dot(d, d);
+        float mag = 0.55 + 0.45 * hash11(k * 3.1 + float(i) * 7.7);
+        // Vibrato: each star swells and fades at the vibrato rate, a ripple along the chain.
+        float sh = 1.0 + shim * sin(vib - float(i) * 1.1);
+        float b = mag * (0.7 + act * 1.6 * sh) * (1.0 + pulse * mag);
+        float core = exp(-dd / (pix * pix * (2.2 + 7.0 * act * mag)));
+        float halo = exp(-sqrt(dd) / (0.003 + 0.006 * act * sh)) * act * 0.3;
+        float spike = (exp(-abs(d.y) / (pix * 0.6)) * exp(-abs(d.x) / (0.035 * mag))
+                     + exp(-abs(d.x) / (pix * 0.6)) * exp(-abs(d.y) / (0.035 * mag))) * act * sh * 0.35;
+        col += tint * b * (core * 1.6 + halo + spike);
+        if (i < 4) {
+            float sd = segDist(p, sp, c + s[i + 1]);
+            float gap = smoothstep(0.008, 0.016, min(length(d), length(p - c - s[i + 1])));
+            lines += exp(-sd * sd / (pix * pix * 0.8)) * gap;
+        }
+    }
+    col += tint * lines * (0.05 + act * 0.3);
+    col += tint * exp(-r2 / 0.01) * act * 0.05;          // a faint nebula round the lit figure
+    return col;
+}
+
+// A layer of field stars on a grid of `scale` cells per unit height.
+float starLayer(vec2 p, float scale, float density, float pix, float t, float twinkle, float pulse) {
+    vec2 g = p * scale;
+    vec2 cell = floor(g);
+    float h = hash12(cell);
+    if (h > density) return 0.0;
+    vec2 o = hash22(cell + 7.0) * 0.7 + 0.15;
+    vec2 d = (fract(g) - o) / scale;
+    float mag = pow(fract(h * 57.3 / max(density, 1e-3)), 3.0);
+    float tw = 0.5 + 0.5 * sin(t * (1.3 + 3.5 * fract(h * 91.7)) + h * 300.0);
+    float b = (0.08 + 0.92 * mag) * mix(1.0, 0.35 + 1.1 * tw, twinkle);
+    b *= 1.0 + pulse * smoothstep(0.6, 1.0, mag);          // the brightest breathe with the beat
+    return b * exp(-dot(d, d) / (pix * pix * (0.7 + 1.6 * mag)));
+}
+
+void mainImage(out vec4 fragColor, in vec2 fragCoord) {
+    float aspect = iResolution.x / iResolution.y;
+    vec2 p = fragCoord / iResolution.y;
+    float xc = p.x - 0.5 * aspect;
+    float pix = 1.0 / iResolution.y;
+    float t = iTime;
+    float e = p.y - HZ;
+    float n = e / (1.0 - HZ);
+
+    // Beat: a slow swell of the brightest stars, peaking on the beat (continuous across it).
+    float pulse = pow(0.5 + 0.5 * cos(TAU * iBeatPhase), 3.0) * (0.25 + 0.6 * iLevel) * 0.9;
+
+    // The note being played (held through rests; none before the first note).
+    float hasNote = step(1.0, iNote);
+    float pc = mod(floor(iNote + 0.5), 12.0);
+    float oct = smoothstep(48.0, 84.0, iNote);
+    vec3 tint = mix(lin(vec3(1.0, 0.82, 0.55)) * 1.15, vec3(0.72, 0.86, 1.15), oct);
+    float act = hasNote * answer * (0.3 + 0.7 * iConfidence * iVoiced + 0.4 * iOnset);
+    float shim = shimmer * smoothstep(0.0, 40.0, iVibratoDepth) * step(0.5, iVibratoRate) * 0.6;
+
+    vec3 col;
+    // ------------------------------------------------------------------ sky
+    {
+        float nn = max(n, 0.0);
+        vec3 horizonCol = lin(vec3(0.20, 0.22, 0.36)) * 0.9;
+        vec3 mid = lin(NIGHT_BLUE) * 1.2;
+        vec3 zenith = lin(vec3(0.025, 0.035, 0.09));
+        col = mix(horizonCol, mid, smoothstep(0.0, 0.35, nn));
+        col = mix(col, zenith, smoothstep(0.3, 1.0, nn));
+        // Almaty's glow far off on the right, under the mountains.
+        float dxc = xc - 0.55 * aspect * 0.5;
+        col += lin(CLUB_AMBER) * 0.10 * exp(-nn * 14.0) * exp(-dxc * dxc * 5.0);
+        col += lin(DUSK_VIOLET) * 0.12 * exp(-nn * 5.0);
+
+        // Milky Way: a band rising from the lower left, with dark dust lanes.
+        vec2 m = vec2(xc + 0.25, e - 0.05);
+        vec2 dir = normalize(vec2(1.0, 0.62));
+        float u = dot(m, dir);
+        float v = dot(m, vec2(-dir.y, dir.x)) + 0.06 * sin(u * 2.2 + 0.7);
+        float w = 0.13 + 0.03 * sin(u * 3.0);
+        float band = exp(-v * v / (w * w));
+        float mw = 0.0;
+        if (band > 0.01) {
+            vec2 bq = vec2(u * 3.0, v * 6.0);
+            float cloud = fbm(bq + vec2(3.1, 0.0), 5);
+            float lane = smoothstep(0.48, 0.72, fbm(vec2(u * 5.0, v * 11.0) + 11.0, 4))
+                       * exp(-v * v / (0.25 * w * w));
+            float coreG = exp(-(u + 0.35) * (u + 0.35) * 3.0);
+            mw = band * (0.35 + 1.1 * cloud * cloud) * (1.0 + 1.6 * coreG) * (1.0 - 0.8 * lane);
+            mw *= smoothstep(-0.02, 0.12, e);
+            vec3 mwCol = mix(lin(vec3(0.45, 0.42, 0.72)), lin(vec3(0.95, 0.85, 0.70)), coreG * band);
+            col += mwCol * mw * (0.12 + 0.05 * iClimax);
+        }
+
+        // Field stars: a dim dense layer, a middle one, and a few bright ones.
+        float twinkle = 0.35 + 0.65 * iHigh;
+        float starFade = smoothstep(0.0, 0.15, e);
+        float s1 = starLayer(p, 150.0, 0.05 + 0.6 * band * band, pix, t, twinkle, 0.0);
+        float s2 = starLayer(p + 3.7, 70.0, 0.08 + 0.25 * band, pix, t, twinkle, pulse);
+        float s3 = starLayer(p + 9.1, 26.0, 0.08, pix, t, twinkle * 0.6, pulse);
+        vec2 hs = hash22(floor((p + 9.1) * 26.0));
+        vec3 hot = mix(vec3(1.0, 0.82, 0.62), vec3(0.75, 0.85, 1.1), hs.y);
+        col += (vec3(0.75, 0.8, 1.0) * (s1 * 0.35 + s2 * 0.7) + hot * s3 * 1.6) * starFade;
+
+        // Aurora: pale curtains low in the northern sky, raised by breath.
+        if (aurora > 0.01 && n > -0.01 && n < 0.7) {
+            float fold = fbm1(xc * 1.3 + t * 0.02, 3);
+            float base = 0.07 + 0.16 * fold;
+            float above = n - base;
+            float env = smoothstep(-0.02, 0.015, above) * exp(-max(above, 0.0) * 5.5);
+            float rays = vnoise1(xc * 55.0 + fold * 30.0 + t * 0.25);
+            rays = 0.35 + 0.65 * rays * rays;
+            float span = smoothstep(0.25, 0.65, vnoise1(xc * 0.9 - t * 0.015 + 4.0));
+            vec3 aCol = mix(lin(vec3(0.35, 0.95, 0.65)), lin(vec3(0.55, 0.35, 0.85)),
+                            smoothstep(0.0, 0.22, above));
+            col += aCol * env * rays * span * aurora * 0.18;
+        }
+
+        // The twelve constellations: the two nearest in x, and the lit one wherever it is.
+        float sx = (p.x / aspect - 0.09) / 0.82 * 11.0;
+        float k0 = floor(sx) - 1.0;
+        vec3 cc = vec3(0.0);
+        bool litDone = false;
+        for (int j = 0; j < 4; j++) {
+            float k = k0 + float(j);
+            if (k < 0.0 || k > 11.0) continue;
+            bool isLit = abs(k - pc) < 0.1;
+            litDone = litDone || isLit;
+            vec3 ct = mix(lin(vec3(1.0, 0.85, 0.62)), tint, isLit ? 1.0 : 0.0);
+            cc += constellation(p, k, aspect, isLit ? act : 0.0, pix, t, shim, pulse, ct);
+        }
+        if (hasNote > 0.5 && !litDone)
+            cc += constellation(p, pc, aspect, act, pix, t, shim, pulse, tint);
+        col += cc * starFade;
+
+        // Onsets: new stars flare beside the lit constellation; the last two stay on.
+        if (hasNote > 0.5) {
+            vec2 cen = constCentre(pc, aspect);
+            for (int j = 0; j < 3; j++) {
+                float id = iOnsetCount - float(j);
+                if (id < 0.5) break;
+                vec2 sp = cen + (hash22(vec2(id, 3.1)) - 0.5) * vec2(0.22, 0.16);
+                vec2 d = p - sp;
+                float fl = (j == 0) ? iOnset : 0.0;
+                float b = (j == 0 ? 1.0 : 0.7 / float(j + 1)) * answer;
+                float core = exp(-dot(d, d) / (pix * pix * (1.5 + 6.0 * fl)));
+                float halo = exp(-length(d) / (0.003 + 0.01 * fl));
+                float spikes = (exp(-abs(d.y) / (pix * 0.7)) * exp(-abs(d.x) / 0.06)
+                              + exp(-abs(d.x) / (pix * 0.7)) * exp(-abs(d.y) / 0.06)) * fl;
+                col += tint * (b * (core * 1.5 + halo * 0.3) + spikes * 0.9 + halo * fl * 0.8) * starFade;
+            }
+        }
+
+        // Now and then an onset throws a meteor across the sky (it lasts as long as the onset pulse).
+        float mh = hash11(iOnsetCount * 0.731 + 0.3);
+        if (iOnset > 0.01 && mh < 0.22) {
+            vec2 h2 = hash22(vec2(iOnsetCount, 9.7));
+            vec2 a = vec2((0.2 + 0.6 * h2.x) * aspect, HZ + 0.45 + 0.3 * h2.y);
+            vec2 md = normalize(vec2(h2.x > 0.5 ? -1.0 : 1.0, -0.55));
+            float prog = 1.0 - iOnset;
+            vec2 head = a + md * 0.35 * prog;
+            vec2 pa = p - a;
+            float along = clamp(dot(pa, md), 0.0, 0.35 * prog);
+            float dl = length(pa - md * along);
+            float fade = along / max(0.35 * prog, 1e-3);
+            col += vec3(0.9, 0.95, 1.0) * exp(-dl * dl / (pix * pix * 1.2)) * fade * fade * iOnset * 1.5 * starFade;
+        }
+    }
+
+    // ------------------------------------------------------------ far land
+    // Low hills on the horizon, the Alatau ridge faint on the right.
+    float ridge = 0.012 + 0.022 * fbm1(xc * 2.2 + 5.0, 4);
+    float mtn = smoothstep(0.05, 0.5, xc) * (0.035 + 0.045 * fbm1(xc * 5.0 + 1.0, 4));
+    if (e < mtn && e > -0.001) {
+        vec3 mc = lin(vec3(0.16, 0.17, 0.30)) * 0.55;
+        col = mix(col, mc, smoothstep(mtn + pix, mtn - pix, e) * 0.75);
+    }
+    vec3 landCol = lin(vec3(0.06, 0.07, 0.12)) * 0.9;
+    if (e < ridge) col = mix(col, landCol, smoothstep(ridge + pix, ridge - pix, e));
+
+    // ------------------------------------------------------------- the plain
+    float sp = HZ - p.y;
+    if (sp > -0.02) {
+        float spc = max(sp, 0.02);
+        vec2 gp = vec2(xc / spc, 1.0 / spc);
+        float tex = mix(0.5, fbm(gp * vec2(0.35, 0.5), 3), smoothstep(0.01, 0.06, sp));
+        vec3 ground = mix(lin(vec3(0.06, 0.075, 0.12)), lin(vec3(0.10, 0.11, 0.09)), tex);
+        ground *= 0.55 + 0.45 * exp(-sp * 6.0);              // starlight sheen towards the horizon
+        ground += lin(vec3(0.25, 0.28, 0.45)) * 0.05 * exp(-sp * 25.0);
+        if (sp > 0.0) col = mix(col, ground, smoothstep(0.0, pix, sp));
+
+        // Mist lying on the grass, thickened by breath.
+        float mist = fbm(vec2(gp.x * 0.25 + t * 0.03, gp.y * 0.5 - t * 0.02), 3);
+        float layer = exp(-abs(e + 0.012) * 22.0) * smoothstep(0.02, 0.0, e);
+        mist = smoothstep(0.35, 0.8, mist) * layer;
+        col += lin(vec3(0.55, 0.6, 0.78)) * mist * (0.025 + 0.09 * aurora);
+    }
+
+    // A yurt on the plain, its door open and warm.
+    {
+        vec2 yc = vec2(0.3 * aspect, HZ - 0.035);
+        vec2 q = p - yc;
+        float wall = max(abs(q.x) - 0.042, abs(q.y - 0.011) - 0.011);
+        float roofH = 0.022 + 0.021 * (1.0 - pow(abs(q.x) / 0.047, 1.4));
+        float roof = max(max(q.y - roofH, -q.y + 0.018), abs(q.x) - 0.047);
+        float crown = max(abs(q.x) - 0.005, abs(q.y - 0.045) - 0.003);
+        float y = min(min(wall, roof), crown);
+        float fill = smoothstep(pix, -pix, y);
+        vec3 yurtCol = lin(vec3(0.12, 0.11, 0.15)) * 0.45;
+        // The felt catches a little starlight along its top.
+        yurtCol += lin(vec3(0.3, 0.32, 0.5)) * 0.04 * smoothstep(-0.01, 0.0, q.y - roofH);
+        col = mix(col, yurtCol, fill);
+        float door = max(abs(q.x + 0.012) - 0.007, abs(q.y - 0.012) - 0.012);
+        vec3 warm = lin(CLUB_AMBER);
+        col = mix(col, warm * (0.9 + 0.25 * sin(t * 7.0) * sin(t * 3.1)), smoothstep(pix, -pix, door));
+        // Light spilling from the door onto the grass, and a thread of smoke from the crown.
+        vec2 g = q - vec2(-0.012, -0.002);
+        col += warm * 0.35 * exp(-length(g * vec2(1.0, 4.0)) * 28.0) * step(q.y, 0.0);
+        col += warm * 0.05 * exp(-length(g) * 12.0);
+        float sy = q.y - 0.048;
+        if (sy > 0.0 && sy < 0.25) {
+            float sx = q.x - 0.02 * sin(sy * 18.0 - t * 0.8) * sy * 6.0 - sy * 0.15;
+            float smoke = exp(-sx * sx / (0.00002 + 0.0006 * sy)) * (1.0 - sy / 0.25) * 0.8
+                        * (0.6 + 0.4 * vnoise(vec2(sy * 30.0 - t * 0.6, 1.0)));
+            col += lin(vec3(0.45, 0.45, 0.6)) * smoke * 0.12;
+        }
+    }
+
+    // Foreground grass against the mist: dark blades along the bottom edge.
+    {
+        float gx = p.x * 90.0;
+        float gi = floor(gx);
+        float gh = hash11(gi * 1.31);
+        float f = fract(gx) - 0.5 + 0.25 * sin(t * 0.7 + gi * 0.3) * (p.y / 0.1);
+        float hgt = 0.03 + 0.07 * gh * gh;
+        float blade = (1.0 - abs(f) * 2.0) * hgt;
+        float gx2 = p.x * 53.0 + 0.5;
+        float gi2 = floor(gx2);
+        float gh2 = hash11(gi2 * 2.17 + 5.0);
+        float f2 = fract(gx2) - 0.5 + 0.2 * sin(t * 0.6 + gi2) * (p.y / 0.1);
+        blade = max(blade, (1.0 - abs(f2) * 2.0) * (0.02 + 0.05 * gh2));
+        float inGrass = smoothstep(blade + pix, blade - pix, p.y);
+        col = mix(col, lin(vec3(0.03, 0.035, 0.06)), inGrass);
+    }
+
+    col *= 1.0 - 0.3 * pow(length((p - vec2(0.5 * aspect, 0.5)) / vec2(aspect, 1.0)) * 1.3, 2.0);
+    col = tonemap(col * 1.5);
+    fragColor = vec4(gammaEncode(col), 1.0);
+}
