@@ -40,16 +40,21 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
     float u = fragCoord.x / iResolution.x;
 
     // ---------------------------------------------------------- the tone
-    float note = iNote > 0.0 ? iNote : 62.0;
-    float f0 = 440.0 * exp2((note - 69.0) / 12.0);
     // Pitch sets the height: low notes hang near the ground, high ones rise.
-    float baseY = mix(-0.2, 0.2, smoothstep(46.0, 82.0, note)) + iCents * 0.0008;
+    // The scene's binding feeds `height` the note, smoothed (0.02 per
+    // semitone), so the ribbon glides between notes instead of jumping; drawn
+    // without bindings (height exactly 0 while a note sounds) read the note.
+    float note = boundNote(height, 62.0);
+    float f0 = 440.0 * exp2((note - 69.0) / 12.0);
+    // iCents swings at the vibrato rate: with vibrato the ribbon rocks with it.
+    float baseY = mix(-0.2, 0.2, smoothstep(46.0, 82.0, note))
+                + iCents * 0.0007 * step(0.5, iVibratoRate) * saturate(ripple);
     float amps[HARM];
     for (int k = 0; k < HARM; k++) amps[k] = 0.12 + 0.88 * bandAtHz(f0 * float(k + 1));
     float swell = 0.25 + 0.95 * iLevel;
 
     // Breath frays the edges; its noise drifts along the ribbon like smoke.
-    float fray = saturate(iBreath * mist);
+    float fray = saturate(smoothstep(0.08, 0.85, iBreath) * mist);
     vec2 np = vec2(uv.x * 3.0 - t * 0.09, uv.y * 5.0 + t * 0.05);
     float n1 = fbm(np, 4);
     float n2 = vnoise(np * 3.1 + 7.0);
@@ -84,7 +89,7 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
 
     // ---------------------------------------------------------- ribbons
     // Brightness of the tone warms the ribbon from violet towards brass.
-    vec3 warmC = mix(lin(vec3(0.70, 0.60, 1.0)), lin(CLUB_BRASS) * 1.25, smoothstep(0.05, 0.95, iBrightness));
+    vec3 warmC = mix(lin(vec3(0.70, 0.60, 1.0)), lin(CLUB_BRASS) * 1.25, smoothstep(0.0, 0.65, iBrightness));
     vec3 coolC = lin(vec3(0.45, 0.40, 0.85));
     float energy = 0.35 + 0.9 * iLevel + 0.3 * iOnset * rings;   // each attack brightens the tone
 

@@ -12,11 +12,16 @@ const float HZ = 0.22;        // horizon height, fraction of the screen from the
 
 vec3 lin(vec3 c) { return c * c; }   // palette colours are display-ish: rough linearisation
 
-// Centre of constellation k (0 = C .. 11 = B): an arch across the sky.
+// The constellations stand on half an ellipse over the plain, evenly in angle.
+const vec2 ARCH_C = vec2(0.0, HZ + 0.1);     // centre (x relative to the screen's middle)
+const vec2 ARCH_R = vec2(0.74, 0.52);        // radii
+const float ARCH_A0 = 3.0;                   // angle of C (left) ..
+const float ARCH_DA = -0.2509;               // .. step per semitone, to 0.24 rad for B (right)
+
+// Centre of constellation k (0 = C .. 11 = B).
 vec2 constCentre(float k, float aspect) {
-    float s = k / 11.0;
-    float y = HZ + 0.13 + 0.48 * sin(PI * mix(0.06, 0.94, s));
-    return vec2(mix(0.09, 0.91, s) * aspect, y);
+    float a = ARCH_A0 + ARCH_DA * k;
+    return vec2(0.5 * aspect, 0.0) + ARCH_C + ARCH_R * vec2(cos(a), sin(a));
 }
 
 // Position of star i of constellation k, relative to its centre: a curling
@@ -62,10 +67,10 @@ vec3 constellation(vec2 p, float k, float aspect, float act, float pix, float t,
         // Vibrato: each star swells and fades at the vibrato rate, a ripple along the chain.
         float sh = 1.0 + shim * sin(vib - float(i) * 1.1);
         float b = mag * (0.7 + act * 1.6 * sh) * (1.0 + pulse * mag);
-        float core = exp(-dd / (pix * pix * (2.2 + 7.0 * act * mag)));
-        float halo = exp(-sqrt(dd) / (0.003 + 0.006 * act * sh)) * act * 0.3;
-        float spike = (exp(-abs(d.y) / (pix * 0.6)) * exp(-abs(d.x) / (0.035 * mag))
-                     + exp(-abs(d.x) / (pix * 0.6)) * exp(-abs(d.y) / (0.035 * mag))) * act * sh * 0.35;
+        float core = exp(-dd / (pix * pix * (2.2 + 4.0 * act * mag)));
+        float halo = exp(-sqrt(dd) / (0.0025 + 0.0035 * act * sh)) * act * 0.25;
+        float spike = (exp(-abs(d.y) / (pix * 0.6)) * exp(-abs(d.x) / (0.022 * mag))
+                     + exp(-abs(d.x) / (pix * 0.6)) * exp(-abs(d.y) / (0.022 * mag))) * act * sh * 0.25;
         col += tint * b * (core * 1.6 + halo + spike);
         if (i < 4) {
             float sd = segDist(p, sp, c + s[i + 1]);
@@ -73,7 +78,7 @@ vec3 constellation(vec2 p, float k, float aspect, float act, float pix, float t,
             lines += exp(-sd * sd / (pix * pix * 0.8)) * gap;
         }
     }
-    col += tint * lines * (0.05 + act * 0.3);
+    col += tint * lines * (0.035 + act * 0.3);
     col += tint * exp(-r2 / 0.01) * act * 0.05;          // a faint nebula round the lit figure
     return col;
 }
@@ -84,13 +89,16 @@ float starLayer(vec2 p, float scale, float density, float pix, float t, float tw
     vec2 cell = floor(g);
     float h = hash12(cell);
     if (h > density) return 0.0;
-    vec2 o = hash22(cell + 7.0) * 0.7 + 0.15;
+    vec2 o = hash22(cell + 7.0) * 0.5 + 0.25;
     vec2 d = (fract(g) - o) / scale;
     float mag = pow(fract(h * 57.3 / max(density, 1e-3)), 3.0);
     float tw = 0.5 + 0.5 * sin(t * (1.3 + 3.5 * fract(h * 91.7)) + h * 300.0);
     float b = (0.08 + 0.92 * mag) * mix(1.0, 0.35 + 1.1 * tw, twinkle);
-    b *= 1.0 + pulse * smoothstep(0.6, 1.0, mag);          // the brightest breathe with the beat
-    return b * exp(-dot(d, d) / (pix * pix * (0.7 + 1.6 * mag)));
+    float big = smoothstep(0.5, 1.0, mag);
+    b *= 1.0 + pulse * big;                                // the brightest breathe with the beat
+    float dl = length(d) * scale;                          // in cells; the star is >= 0.25 from the edge
+    float glow = exp(-dl * (9.0 - 3.0 * pulse)) * smoothstep(0.25, 0.1, dl) * big * (0.05 + 0.2 * pulse);
+    return b * exp(-dot(d, d) / (pix * pix * (0.7 + 1.6 * mag))) + glow;
 }
 
 void mainImage(out vec4 fragColor, in vec2 fragCoord) {
@@ -103,7 +111,7 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
     float n = e / (1.0 - HZ);
 
     // Beat: a slow swell of the brightest stars, peaking on the beat (continuous across it).
-    float pulse = pow(0.5 + 0.5 * cos(TAU * iBeatPhase), 3.0) * (0.25 + 0.6 * iLevel) * 0.9;
+    float pulse = pow(0.5 + 0.5 * cos(TAU * iBeatPhase), 3.0) * (0.35 + 0.65 * iLevel);
 
     // The note being played (held through rests; none before the first note).
     float hasNote = step(1.0, iNote);
@@ -137,25 +145,25 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
         float mw = 0.0;
         if (band > 0.01) {
             vec2 bq = vec2(u * 3.0, v * 6.0);
-            float cloud = fbm(bq + vec2(3.1, 0.0), 5);
-            float lane = smoothstep(0.48, 0.72, fbm(vec2(u * 5.0, v * 11.0) + 11.0, 4))
+            float cloud = fbm(bq + vec2(3.1, 0.0), 4);
+            float lane = smoothstep(0.48, 0.72, fbm(vec2(u * 5.0, v * 11.0) + 11.0, 3))
                        * exp(-v * v / (0.25 * w * w));
             float coreG = exp(-(u + 0.35) * (u + 0.35) * 3.0);
             mw = band * (0.35 + 1.1 * cloud * cloud) * (1.0 + 1.6 * coreG) * (1.0 - 0.8 * lane);
             mw *= smoothstep(-0.02, 0.12, e);
             vec3 mwCol = mix(lin(vec3(0.45, 0.42, 0.72)), lin(vec3(0.95, 0.85, 0.70)), coreG * band);
-            col += mwCol * mw * (0.12 + 0.05 * iClimax);
+            col += mwCol * mw * (0.16 + 0.06 * iClimax);
         }
 
         // Field stars: a dim dense layer, a middle one, and a few bright ones.
         float twinkle = 0.35 + 0.65 * iHigh;
         float starFade = smoothstep(0.0, 0.15, e);
-        float s1 = starLayer(p, 150.0, 0.05 + 0.6 * band * band, pix, t, twinkle, 0.0);
+        float s1 = starLayer(p, 150.0, 0.04 + 0.3 * band * band, pix, t, twinkle, 0.0);
         float s2 = starLayer(p + 3.7, 70.0, 0.08 + 0.25 * band, pix, t, twinkle, pulse);
         float s3 = starLayer(p + 9.1, 26.0, 0.08, pix, t, twinkle * 0.6, pulse);
         vec2 hs = hash22(floor((p + 9.1) * 26.0));
         vec3 hot = mix(vec3(1.0, 0.82, 0.62), vec3(0.75, 0.85, 1.1), hs.y);
-        col += (vec3(0.75, 0.8, 1.0) * (s1 * 0.35 + s2 * 0.7) + hot * s3 * 1.6) * starFade;
+        col += (vec3(0.75, 0.8, 1.0) * (s1 * 0.22 + s2 * 0.6) + hot * s3 * 1.6) * starFade;
 
         // Aurora: pale curtains low in the northern sky, raised by breath.
         if (aurora > 0.01 && n > -0.01 && n < 0.7) {
@@ -172,7 +180,8 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
         }
 
         // The twelve constellations: the two nearest in x, and the lit one wherever it is.
-        float sx = (p.x / aspect - 0.09) / 0.82 * 11.0;
+        vec2 ap = (vec2(xc, p.y) - ARCH_C) / ARCH_R;
+        float sx = (atan(ap.y, ap.x) - ARCH_A0) / ARCH_DA;
         float k0 = floor(sx) - 1.0;
         vec3 cc = vec3(0.0);
         bool litDone = false;
@@ -186,6 +195,14 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
         }
         if (hasNote > 0.5 && !litDone)
             cc += constellation(p, pc, aspect, act, pix, t, shim, pulse, tint);
+        // The lit figure glows into the sky around it: the glow breathes at the
+        // vibrato rate and swells with the beat.
+        if (hasNote > 0.5) {
+            vec2 dc = p - constCentre(pc, aspect);
+            float wob = shim * sin(TAU * iVibratoRate * t);
+            float glowR = exp(-dot(dc, dc) / 0.03);
+            cc += tint * glowR * act * (0.05 + 0.045 * wob + 0.05 * pulse);
+        }
         col += cc * starFade;
 
         // Onsets: new stars flare beside the lit constellation; the last two stay on.
@@ -202,7 +219,8 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
                 float halo = exp(-length(d) / (0.003 + 0.01 * fl));
                 float spikes = (exp(-abs(d.y) / (pix * 0.7)) * exp(-abs(d.x) / 0.06)
                               + exp(-abs(d.x) / (pix * 0.7)) * exp(-abs(d.y) / 0.06)) * fl;
-                col += tint * (b * (core * 1.5 + halo * 0.3) + spikes * 0.9 + halo * fl * 0.8) * starFade;
+                float bloom = exp(-length(d) / 0.13) * fl * 0.07;
+                col += tint * (b * (core * 1.5 + halo * 0.3) + spikes * 0.9 + halo * fl * 0.8 + bloom) * starFade;
             }
         }
 
@@ -239,21 +257,21 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
         float spc = max(sp, 0.02);
         vec2 gp = vec2(xc / spc, 1.0 / spc);
         float tex = mix(0.5, fbm(gp * vec2(0.35, 0.5), 3), smoothstep(0.01, 0.06, sp));
-        vec3 ground = mix(lin(vec3(0.06, 0.075, 0.12)), lin(vec3(0.10, 0.11, 0.09)), tex);
-        ground *= 0.55 + 0.45 * exp(-sp * 6.0);              // starlight sheen towards the horizon
+        vec3 ground = mix(lin(vec3(0.05, 0.06, 0.11)), lin(vec3(0.09, 0.10, 0.10)), tex);
+        ground *= 0.5 + 0.5 * exp(-sp * 5.0);               // starlight sheen towards the horizon
         ground += lin(vec3(0.25, 0.28, 0.45)) * 0.05 * exp(-sp * 25.0);
         if (sp > 0.0) col = mix(col, ground, smoothstep(0.0, pix, sp));
 
-        // Mist lying on the grass, thickened by breath.
-        float mist = fbm(vec2(gp.x * 0.25 + t * 0.03, gp.y * 0.5 - t * 0.02), 3);
-        float layer = exp(-abs(e + 0.012) * 22.0) * smoothstep(0.02, 0.0, e);
-        mist = smoothstep(0.35, 0.8, mist) * layer;
-        col += lin(vec3(0.55, 0.6, 0.78)) * mist * (0.025 + 0.09 * aurora);
+        // Mist lying on the grass, thickest far off; breath thickens it.
+        float mist = fbm(vec2(gp.x * 0.12 + t * 0.02, gp.y * 0.25 - t * 0.015), 3);
+        float layer = exp(-max(sp, 0.0) * 9.0) * smoothstep(0.03, -0.005, e);
+        mist = (0.35 + smoothstep(0.3, 0.75, mist)) * layer;
+        col += lin(vec3(0.5, 0.55, 0.75)) * mist * (0.02 + 0.07 * aurora);
     }
 
     // A yurt on the plain, its door open and warm.
     {
-        vec2 yc = vec2(0.3 * aspect, HZ - 0.035);
+        vec2 yc = vec2(0.3 * aspect, HZ - 0.04);
         vec2 q = p - yc;
         float wall = max(abs(q.x) - 0.042, abs(q.y - 0.011) - 0.011);
         float roofH = 0.022 + 0.021 * (1.0 - pow(abs(q.x) / 0.047, 1.4));
@@ -281,20 +299,27 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
         }
     }
 
-    // Foreground grass against the mist: dark blades along the bottom edge.
-    {
-        float gx = p.x * 90.0;
-        float gi = floor(gx);
-        float gh = hash11(gi * 1.31);
-        float f = fract(gx) - 0.5 + 0.25 * sin(t * 0.7 + gi * 0.3) * (p.y / 0.1);
-        float hgt = 0.03 + 0.07 * gh * gh;
-        float blade = (1.0 - abs(f) * 2.0) * hgt;
-        float gx2 = p.x * 53.0 + 0.5;
-        float gi2 = floor(gx2);
-        float gh2 = hash11(gi2 * 2.17 + 5.0);
-        float f2 = fract(gx2) - 0.5 + 0.2 * sin(t * 0.6 + gi2) * (p.y / 0.1);
-        blade = max(blade, (1.0 - abs(f2) * 2.0) * (0.02 + 0.05 * gh2));
-        float inGrass = smoothstep(blade + pix, blade - pix, p.y);
+    // Foreground grass against the mist: thin dark blades along the bottom edge, swaying.
+    if (p.y < 0.16) {
+        float inGrass = 0.0;
+        for (int l = 0; l < 3; l++) {
+            float fl = float(l);
+            float sc = 70.0 + 45.0 * fl;
+            float gx = p.x * sc + fl * 0.37;
+            float gi = floor(gx);
+            for (int o = -1; o <= 1; o++) {
+                float ci = gi + float(o);
+                vec2 h = hash22(vec2(ci, fl * 7.0));
+                float hgt = (0.04 + 0.1 * h.y * h.y) * (1.0 - 0.25 * fl);
+                float v = p.y / hgt;
+                if (v > 1.0) continue;
+                float lean = (h.x - 0.5) * 1.6 + 0.35 * sin(t * 0.6 + ci * 0.7 + fl);
+                float bx = ci + 0.5 + (h.x - 0.5) * 0.6 + lean * v * v;
+                float hw = (0.12 + 0.1 * h.y) * (1.0 - v);
+                float d = abs(gx - bx) / sc;
+                inGrass = max(inGrass, smoothstep(hw / sc + pix * 0.6, hw / sc - pix * 0.6, d));
+            }
+        }
         col = mix(col, lin(vec3(0.03, 0.035, 0.06)), inGrass);
     }
 

@@ -78,6 +78,25 @@ class Engine:
         self.current = key
         self._switch = None
 
+    def replace(self, scene: Scene) -> None:
+        """Recompile ``scene`` (a new version of one of ours) and use it.
+
+        Raises (ShaderError, SceneError) and keeps the old version if it
+        fails. Values a person set (not the defaults) survive where the new
+        version still has the parameter.
+        """
+        self.renderer.compile(scene)
+        index = next(i for i, s in enumerate(self.scenes) if s.key == scene.key)
+        self.scenes[index] = scene
+        old = self.states[scene.key]
+        state = SceneState(scene)
+        for name, value in old.base.items():
+            was = old.scene.params[name]
+            if value != was.default and name in scene.params \
+                    and scene.params[name].type == was.type:
+                state.set(name, value)  # a person's setting, not the old default
+        self.states[scene.key] = state
+
     def request(self, cue: Cue, now: float) -> None:
         """Switch as ``cue`` says: with its transition, on the next beat or bar
         if quantised. A request during a transition finishes that one first."""

@@ -26,3 +26,16 @@ float spectrumAt(float x) {
     return texture(iChannel0, vec2(clamp(x, 0.0, 1.0), 0.25)).x;
 }
 #endif
+
+// A smoothed note from a float parameter bound to the `note` feature with
+// gain 0.02 (one semitone = 0.02; its attack and release smooth the glide).
+// Drawn without bindings (the value exactly 0 while a note sounds) it falls
+// back to iNote; before the first note it gives `rest`.
+#ifndef LIB_SPECTRUM_NOTE
+#define LIB_SPECTRUM_NOTE
+float boundNote(float value, float rest) {
+    float n = value / 0.02;
+    if (value == 0.0 && iNote > 0.0) n = iNote;
+    return n < 1.0 ? rest : n;
+}
+#endif

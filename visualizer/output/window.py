@@ -13,6 +13,7 @@ from visualizer.analysis.analyzer import Analyzer, AnalyzerSettings
 from visualizer.clock import WallClock
 from visualizer.engine import Cue, Engine
 from visualizer.errors import OutputError
+from visualizer.hot_reload import SceneWatcher
 from visualizer.render.renderer import Renderer
 from visualizer.scene import Scene
 
@@ -53,13 +54,17 @@ def run_live(source, scenes: list[Scene], *, scene: str, size: tuple[int, int],
         window.close()
         raise
     clock = WallClock(fps=refresh)
+    watcher = SceneWatcher(engine)
+    overlay = _ErrorOverlay(pyglet, window)
 
     @window.event
     def on_draw():
+        watcher.poll()
         samples = source.ring.drain()
         timing = clock.tick()
         size = window.get_framebuffer_size()
         engine.step(samples, timing, ctx.screen, capture_time=source.ring.capture_time, size=size)
+        overlay.draw(watcher.error)
         state["frames"] += 1
         if max_frames and state["frames"] >= max_frames:
             if screenshot is not None:
@@ -88,6 +93,31 @@ def run_live(source, scenes: list[Scene], *, scene: str, size: tuple[int, int],
         renderer.release()
         window.close()
     return state["frames"]
+
+
+class _ErrorOverlay:
+    """A scene's compile error, drawn over the last good picture."""
+
+    def __init__(self, pyglet, window):
+        self._pyglet, self._window = pyglet, window
+        self._text = None
+        self._label = self._box = None
+
+    def draw(self, text: str) -> None:
+        if not text:
+            return
+        pyglet, window = self._pyglet, self._window
+        if text != self._text:
+            self._text = text
+            width = window.width - 40
+            self._label = pyglet.text.Label(
+                text, font_size=max(10, window.height // 48), x=20, y=20, width=width,
+                multiline=True, anchor_y="bottom", color=(255, 210, 160, 255))
+            h = self._label.content_height + 20
+            self._box = pyglet.shapes.Rectangle(10, 10, window.width - 20, h,
+                                                color=(40, 0, 0, 200))
+        self._box.draw()
+        self._label.draw()
 
 
 def _refresh_rate(window) -> float:
