@@ -46,7 +46,7 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
     float t = iTime;
     float hz = horizon;
     float sunX = 0.3 * aspect;
-    float glowAmt = glow * (0.7 + 0.9 * iBass + 0.2 * iLevel);
+    float glowAmt = glow * (0.7 + 0.9 * iBass + 0.2 * iLevel) * (1.0 + 0.3 * iBeat);
 
     vec3 col = vec3(0.0);
     vec3 horizonSky = skyGradient(0.0, xc, sunX, glowAmt);
@@ -66,6 +66,10 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
         float star = step(0.965, sh) * exp(-dot(sd, sd) / (pix * pix * 1.1));
         float tw = 0.5 + 0.5 * sin(t * (1.5 + 3.0 * hash11(sh * 91.0)) + sh * 80.0);
         star *= (0.25 + 0.75 * fract(sh * 37.0)) * mix(0.75 + 0.25 * tw, tw * 1.6, iHigh);
+        // The stars answer the saxophone: those of the note's pitch class flare.
+        float starClass = floor(fract(sh * 53.0) * 12.0);
+        float answer = iVoiced * (1.0 - step(0.5, abs(starClass - mod(floor(iNote + 0.5), 12.0))));
+        star *= 1.0 + 3.0 * answer * (0.6 + 0.4 * iOnset + 0.3 * tw);
         float starMask = smoothstep(0.35, 0.95, n);
 
         // Clouds on a plane: perspective squeezes them towards the horizon.
@@ -187,6 +191,8 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
         col = mix(col, g, smoothstep(0.0, pix, sp));
     }
 
+    // Breath: a low mist over the plain, lit by the afterglow.
+    col += lin(vec3(0.75, 0.55, 0.6)) * iBreath * 0.35 * exp(-abs(e) * 14.0) * glowAmt;
     col *= 1.0 - 0.25 * pow(length((p - vec2(0.5 * aspect, 0.45)) / vec2(aspect, 1.0)) * 1.3, 2.0);  // gentle vignette
     col = tonemap(col * 1.3);
     fragColor = vec4(gammaEncode(col), 1.0);

@@ -79,6 +79,13 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
 
     col += mix(brass, vec3(1.0, 0.8, 0.55), 0.5) * ring * smoke1 * light * (0.1 + 0.5 * iBass * flare);
 
+    // A ring of light launched from the core on every beat, fading as it flies.
+    float beatR = 0.03 + iBeatPhase * 0.85;
+    float beatRing = exp(-pow((r - beatR) * 26.0, 2.0)) * (1.0 - iBeatPhase) * (0.35 + 1.3 * iBeat);
+    col += mix(amber, vec3(1.0, 0.85, 0.6), 0.4) * beatRing * (0.35 + 0.65 * smoke1) * 0.8;
+    // Breath: a violet haze rising in the void between the arms.
+    col += violet * iBreath * 0.5 * (1.0 - smoke1) * exp(-r * 1.5);
+
     // Highs: fine filaments whipping round faster than the smoke (more of them
     // when loud, so the whole vortex feels faster), and sparkle in the smoke.
     float whip = t * 0.11 * spin + iLevel * 0.5 * spin;
@@ -97,8 +104,11 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
     float spark = step(0.88, h) * exp(-sd * sd / (sr * sr)) * tw;
     col += vec3(1.0, 0.85, 0.6) * spark * (0.15 + 2.5 * iHigh) * smoothstep(0.04, 0.25, r) * (0.3 + smoke1);
 
-    // The core itself.
-    col += mix(amber, vec3(1.0, 0.9, 0.75), core) * core * (0.8 + 1.2 * fl);
+    // The core itself, tinted by the note the saxophone holds.
+    vec3 noteTint = cosPalette(iNote / 12.0, vec3(0.85, 0.6, 0.42), vec3(0.15, 0.2, 0.22),
+                               vec3(1.0), vec3(0.0, 0.15, 0.3));
+    vec3 coreCol = mix(amber, noteTint * noteTint, 0.6 * iVoiced);
+    col += mix(coreCol, vec3(1.0, 0.9, 0.75), core) * core * (0.8 + 1.2 * fl);
 
     col *= 1.0 - 0.5 * smoothstep(0.5, 1.1, r);                 // vignette
     // Tone map on the brightest channel so the brass keeps its hue, then let

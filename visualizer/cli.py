@@ -95,6 +95,21 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--rate", type=float, default=100.0, help="CSV rows per second (default 100)")
     _add_sensitivity(analyze)
 
+    snap = sub.add_parser("snapshot", help="one frame of a scene at a moment of a recording")
+    snap.add_argument("audio", nargs="?", type=Path, help="audio file")
+    snap.add_argument("--demo", action="store_true", help="use the built-in demo track")
+    snap.add_argument("--at", type=float, required=True, help="time in seconds")
+    snap.add_argument("--scene", help="scene (default: the first)")
+    snap.add_argument("--size", type=_size, default=DEFAULT_SIZE, help="picture size WxH")
+    snap.add_argument("-o", "--output", type=Path, required=True, help="output .png")
+
+    sheet = sub.add_parser("sheet", help="a labelled contact sheet of every scene")
+    sheet.add_argument("audio", nargs="?", type=Path, help="audio file")
+    sheet.add_argument("--demo", action="store_true", help="use the built-in demo track")
+    sheet.add_argument("--times", help="comma-separated seconds (default: four moments)")
+    sheet.add_argument("--size", type=_size, default=(384, 216), help="each still's size WxH")
+    sheet.add_argument("-o", "--output", type=Path, required=True, help="output .png")
+
     sub.add_parser("devices", help="list audio devices")
     sub.add_parser("scenes", help="list scenes")
     sub.add_parser("uniforms", help="print the shader uniforms as a Markdown table")
@@ -193,6 +208,48 @@ def _note_name(midi: int) -> str:
     return f"{names[midi % 12]}{midi // 12 - 1}"
 
 
+def _audio_arg(args, folder: Path) -> Path:
+    if args.demo == (args.audio is not None):
+        raise VisualizerError(f"{args.command}: give either an AUDIO file or --demo")
+    return _demo_wav(folder) if args.demo else args.audio
+
+
+def _cmd_snapshot(args) -> int:
+    from visualizer import scene as scenes_mod
+    from visualizer.png import write_png
+    from visualizer.stills import load_audio, render_stills
+
+    scenes = scenes_mod.discover()
+    scene = scenes_mod.find(args.scene, scenes) if args.scene else scenes[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        samples = load_audio(_audio_arg(args, Path(tmp)))
+    still = render_stills(samples, [scene], [args.at], args.size)[(scene.key, args.at)]
+    write_png(args.output, still)
+    print(f"wrote {args.output} ({scene.key} at {args.at:g} s)")
+    return 0
+
+
+def _cmd_sheet(args) -> int:
+    from visualizer import scene as scenes_mod
+    from visualizer.stills import default_times, load_audio, render_stills, write_sheet
+
+    scenes = scenes_mod.discover()
+    with tempfile.TemporaryDirectory() as tmp:
+        audio = _audio_arg(args, Path(tmp))
+        samples = load_audio(audio)
+    duration = samples.shape[0] / 48000
+    try:
+        times = ([float(v) for v in args.times.split(",")] if args.times
+                 else default_times(duration))
+    except ValueError:
+        raise VisualizerError(f"--times '{args.times}': expected seconds like 3,8.5,12") from None
+    stills = render_stills(samples, scenes, times, args.size)
+    name = "the demo track" if args.demo else args.audio.name
+    write_sheet(stills, scenes, times, args.output, title=f"visualizer scenes: {name}")
+    print(f"wrote {args.output} ({len(scenes)} scenes x {len(times)} moments)")
+    return 0
+
+
 def _cmd_devices(args) -> int:
     from visualizer.audio.portaudio import list_devices
     devices = list_devices()
@@ -228,5 +285,6 @@ def _demo_wav(folder: Path) -> Path:
 
 
 _COMMANDS = {"render": _cmd_render, "live": _cmd_live, "analyze": _cmd_analyze,
+             "snapshot": _cmd_snapshot, "sheet": _cmd_sheet,
              "devices": _cmd_devices,
              "scenes": _cmd_scenes, "uniforms": _cmd_uniforms}

@@ -1,0 +1,97 @@
+"""Stills of scenes at moments of a recording: a snapshot, and a labelled
+contact sheet of every scene (what a VJ looks at before a show)."""
+
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from visualizer.analysis.analyzer import Analyzer, AnalyzerSettings
+from visualizer.analysis.track import FeatureTrack, analyze
+from visualizer.audio.file_source import FileSource, mono
+from visualizer.clock import FrameClock
+from visualizer.engine import Engine
+from visualizer.errors import OutputError, VisualizerError
+from visualizer.render.renderer import Renderer
+from visualizer.scene import Scene
+
+_FPS = 30
+_FEEDBACK_WARMUP_S = 0.5  # trails need a little history to look like themselves
+
+
+def load_audio(path: Path, sample_rate: int = 48000) -> np.ndarray:
+    """A whole file as mono float32 (stills need random access)."""
+    with FileSource(path, sample_rate=sample_rate) as source:
+        return mono(source.read_all())
+
+
+def render_stills(samples: np.ndarray, scenes: list[Scene], times: list[float],
+                  size: tuple[int, int], *, sample_rate: int = 48000,
+                  track: FeatureTrack | None = None) -> dict[tuple[str, float], np.ndarray]:
+    """Each scene at each time: {(key, t): (h, w, 3) uint8}."""
+    duration = samples.shape[0] / sample_rate
+    for t in times:
+        if not 0 <= t <= duration:
+            raise VisualizerError(f"--at {t:g} s is outside the recording (0 to {duration:.1f} s)")
+    track = track or analyze(samples, sample_rate=sample_rate)
+    settings = AnalyzerSettings(sample_rate=sample_rate, musical=False)
+    lookahead = settings.n_fft // 2
+    renderer = Renderer.headless(sample_rate=sample_rate)
+    out = {}
+    try:
+        target = renderer.offscreen(size)
+        for scene in scenes:
+            engine = Engine(renderer, [scene], scene=scene.key, analyzer=Analyzer(settings))
+            warmup = _FEEDBACK_WARMUP_S if scene.buffers else 0.0
+            for t in times:
+                engine.analyzer = Analyzer(settings)
+                start = max(0.0, t - warmup - 2.0)  # two seconds settle the automatic gain
+                clock = FrameClock(_FPS, start=max(0.0, t - warmup))
+                engine.analyzer.process(samples[int(start * sample_rate):
+                                                int(clock.start * sample_rate) + lookahead])
+                fed = int(clock.start * sample_rate) + lookahead
+                frames = max(1, math.ceil(warmup * _FPS) + 1)
+                for _ in range(frames):
+                    timing = clock.tick()
+                    now = min(int(timing.time * sample_rate) + lookahead, samples.shape[0])
+                    engine.step(samples[fed:now], timing, target.fbo,
+                                values=track.rows[track.index_at(timing.time)])
+                    fed = max(fed, now)
+                out[(scene.key, t)] = target.read().copy()
+    finally:
+        renderer.release()
+    return out
+
+
+def write_sheet(stills: dict, scenes: list[Scene], times: list[float], path: Path,
+                *, title: str = "") -> None:
+    """A labelled grid: a row per scene, a column per moment."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    h, w = next(iter(stills.values())).shape[:2]
+    cols, rows = len(times), len(scenes)
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * w / 100, rows * (h + 26) / 100),
+                             squeeze=False, facecolor="#111014")
+    for r, scene in enumerate(scenes):
+        for c, t in enumerate(times):
+            ax = axes[r][c]
+            ax.imshow(stills[(scene.key, t)])
+            ax.set_axis_off()
+            ax.set_title(f"{scene.key}  {t:.1f} s", color="#e8d9c0", fontsize=9, pad=3)
+    if title:
+        fig.suptitle(title, color="#e8d9c0", fontsize=11)
+    fig.tight_layout(pad=0.4)
+    try:
+        fig.savefig(path, dpi=100, facecolor=fig.get_facecolor())
+    except OSError as e:
+        raise OutputError(f"{path}: cannot write sheet ({e.strerror or e})") from None
+    finally:
+        plt.close(fig)
+
+
+def default_times(duration: float, n: int = 4) -> list[float]:
+    """``n`` moments spread through a recording (not the silent edges)."""
+    return [round(duration * (i + 0.5) / n, 1) for i in range(n)]
