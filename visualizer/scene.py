@@ -136,11 +136,21 @@ class Scene:
 
 
 def load_scene(path: Path, *, shaders_dir: Path = SHADERS_DIR) -> Scene:
-    """Read and validate one scene file; raises SceneError naming file and key."""
+    """Read and validate one scene file; raises SceneError naming file and key.
+
+    A ``.fs`` file is an ISF shader; a bare ``.glsl`` file is a Shadertoy
+    shader (``mainImage``), run as it is with no parameters.
+    """
     path = Path(path)
     if path.suffix.lower() == ".fs":
         from visualizer.isf import load_isf
         return load_isf(path)
+    if path.suffix.lower() == ".glsl":
+        if not path.is_file():
+            raise SceneError(f"{path}: shader file not found")
+        return Scene(key=path.stem, path=path, passes=(Pass(path),),
+                     title=path.stem.replace("_", " ").title(),
+                     description=f"Shadertoy shader {path.name}")
     try:
         data = tomllib.loads(path.read_text())
     except FileNotFoundError:
@@ -301,9 +311,14 @@ def discover(scenes_dir: Path = SCENES_DIR, *, shaders_dir: Path = SHADERS_DIR) 
 
 
 def find(name: str, scenes: list[Scene]) -> Scene:
-    """The scene called ``name`` (its key), or a SceneError listing the known ones."""
+    """The scene called ``name`` (its key), or a scene file's path (.toml, a
+    Shadertoy .glsl, an ISF .fs), or a SceneError listing the known ones."""
     for scene in scenes:
         if scene.key == name:
             return scene
+    if Path(name).suffix.lower() in (".toml", ".glsl", ".fs"):
+        scene = load_scene(Path(name))
+        scenes.append(scene)
+        return scene
     known = ", ".join(s.key for s in scenes) or "none"
     raise SceneError(f"unknown scene '{name}' (known: {known})")
