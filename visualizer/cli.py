@@ -48,6 +48,16 @@ def _sensitivity(text: str) -> float:
     return value
 
 
+def _scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not 0.1 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"render scale {value} is outside 0.1..1")
+    return value
+
+
 def _add_sensitivity(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sensitivity", type=_sensitivity, default=1.0,
                         help="onset sensitivity, 0.1..10: higher hears softer onsets (default 1)")
@@ -78,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--frames", type=int, default=0, help="quit after this many frames")
     live.add_argument("--screenshot", type=Path, help="with --frames: save the last frame as PNG")
     _add_sensitivity(live)
+    live.add_argument("--render-scale", type=_scale, default=1.0,
+                      help="draw every scene at this fraction of the window (x the scene's own)")
 
     render = sub.add_parser("render", help="render an audio file to a video with its sound")
     render.add_argument("audio", nargs="?", type=Path, help="audio file (WAV, FLAC, OGG, MP3...)")
@@ -87,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--size", type=_size, default=DEFAULT_SIZE, help="video size WxH")
     render.add_argument("--fps", type=_fps, default=30, help="frames per second (default 30)")
     _add_sensitivity(render)
+    render.add_argument("--render-scale", type=_scale, default=1.0,
+                        help="draw every scene at this fraction of the video (x the scene's own)")
 
     analyze = sub.add_parser("analyze", help="every feature of an audio file over time")
     analyze.add_argument("audio", type=Path, help="audio file")
@@ -146,7 +160,8 @@ def _cmd_render(args) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         audio = _demo_wav(Path(tmp)) if args.demo else args.audio
         frames = render_file(audio, args.output, scenes=scenes, cues=cues,
-                             size=args.size, fps=args.fps, settings=_settings(args))
+                             size=args.size, fps=args.fps, settings=_settings(args),
+                             render_scale=args.render_scale)
     print(f"wrote {args.output} ({frames} frames, {frames / args.fps:.2f} s)")
     return 0
 
@@ -170,7 +185,8 @@ def _cmd_live(args) -> int:
                                channel=args.channel - 1)
         frames = run_live(source, scenes, scene=start, size=args.size,
                           fullscreen=args.fullscreen, max_frames=args.frames,
-                          screenshot=args.screenshot, settings=_settings(args, args.rate))
+                          screenshot=args.screenshot, settings=_settings(args, args.rate),
+                          render_scale=args.render_scale)
         if getattr(source, "silent", False) and args.play != "none":
             print("visualizer: no audio output device: the file was shown but not heard",
                   file=sys.stderr)

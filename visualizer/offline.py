@@ -26,7 +26,8 @@ from visualizer.scene import Scene
 
 def render_file(audio: Path, out: Path, *, scenes: list[Scene], cues: list[Cue],
                 size: tuple[int, int], fps: int, sample_rate: int = 48000,
-                progress: bool = True, settings: AnalyzerSettings | None = None) -> int:
+                progress: bool = True, settings: AnalyzerSettings | None = None,
+                render_scale: float = 1.0) -> int:
     """Render ``audio`` to ``out`` following ``cues``; returns the frame count.
 
     ``cues`` must start with one at time 0. A partial file is removed if the
@@ -35,7 +36,7 @@ def render_file(audio: Path, out: Path, *, scenes: list[Scene], cues: list[Cue],
     settings = settings or AnalyzerSettings(sample_rate=sample_rate)
     track = analyze_file(audio, sample_rate=sample_rate, settings=settings)
     source = FileSource(audio, sample_rate=sample_rate)
-    renderer = Renderer.headless(sample_rate=sample_rate)
+    renderer = Renderer.headless(sample_rate=sample_rate, render_scale=render_scale)
     writer = None
     try:
         used = {c.scene for c in cues}

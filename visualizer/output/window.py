@@ -20,7 +20,8 @@ from visualizer.scene import Scene
 
 def run_live(source, scenes: list[Scene], *, scene: str, size: tuple[int, int],
              fullscreen: bool = False, max_frames: int = 0,
-             screenshot: Path | None = None, settings: AnalyzerSettings | None = None) -> int:
+             screenshot: Path | None = None, settings: AnalyzerSettings | None = None,
+             render_scale: float = 1.0) -> int:
     """Open the window and run until Esc, the window closes or ``max_frames``.
 
     ``source`` is a started-on-demand live input (MicSource or FilePlayer).
@@ -44,7 +45,8 @@ def run_live(source, scenes: list[Scene], *, scene: str, size: tuple[int, int],
                           "is there a display (DISPLAY) with OpenGL?") from None
     refresh = _refresh_rate(window)
     ctx = moderngl.create_context()
-    renderer = Renderer(ctx, owns_context=False, sample_rate=source.sample_rate)
+    renderer = Renderer(ctx, owns_context=False, sample_rate=source.sample_rate,
+                        render_scale=render_scale)
     state = {"frames": 0}
     try:
         settings = settings or AnalyzerSettings(sample_rate=source.sample_rate)
