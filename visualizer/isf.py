@@ -28,6 +28,8 @@ How ISF maps onto scenes:
   has a TARGET (the usual ISF feedback effect: one PERSISTENT pass whose
   buffer is the picture), that buffer is kept double-buffered and one more
   pass copies it to the picture.
+* TIME, TIMEDELTA, RENDERSIZE, FRAMEINDEX, DATE -> iTime, iTimeDelta,
+  iResolution.xy, iFrame, iDate (with the month counted from 1, as ISF does).
 
 Not supported: ``image`` inputs (filters and transitions need a picture to
 work on; this visualizer runs generators) and ``IMPORTED`` images, which are
@@ -35,9 +37,10 @@ SceneErrors; the WIDTH/HEIGHT of passes (every buffer is drawn at the render
 size, so a 1x1 state buffer is a full-size one holding the same value
 everywhere); custom vertex shaders (``.vs`` files; ``varying`` becomes ``in``
 and has nothing to receive); one buffer drawn by two passes of a frame
-(SceneError); reading an image any way but through the IMG_ functions (their
-first argument must be the image's own name, as in ISF's reference
-implementation).
+(SceneError); passing an image to the IMG_ functions through a variable or
+function parameter (the first argument must be the image's own name, as in
+ISF's reference implementation); texture2D() on an audio input (it sees the
+raw 512x2 texture; the IMG_ functions are the way to read audio).
 """
 
 import json
@@ -133,7 +136,8 @@ def _header(path: Path) -> dict:
         raise SceneError(f"{path}: cannot read ISF file: {e}") from None
     start = len(text) - len(text.lstrip())
     if not text.startswith("/*", start):
-        raise SceneError(f"{path}: no ISF header: the file must begin with a /* {{ JSON }} */ comment")
+        raise SceneError(f"{path}: no ISF header: the file must begin with a "
+                         "/* { JSON } */ comment")
     end = text.find("*/", start + 2)
     if end < 0:
         raise SceneError(f"{path}: ISF header: the /* comment is never closed")
@@ -352,7 +356,7 @@ def isf_prelude(scene: Scene) -> str:
     out = [prelude_declarations(), "", "// ISF", "uniform int PASSINDEX;"]
     out += [f"#define {k} {v}" for k, v in (
         ("TIME", "iTime"), ("TIMEDELTA", "iTimeDelta"), ("RENDERSIZE", "iResolution.xy"),
-        ("FRAMEINDEX", "iFrame"), ("DATE", "iDate"),
+        ("FRAMEINDEX", "iFrame"), ("DATE", "(iDate + vec4(0.0, 1.0, 0.0, 0.0))"),  # month 1..12
         ("isf_FragNormCoord", "(gl_FragCoord.xy / iResolution.xy)"),
         ("vv_FragNormCoord", "isf_FragNormCoord"),
         ("gl_FragColor", "visualizer_FragColor"), ("texture2D", "texture"), ("varying", "in"))]
@@ -390,7 +394,8 @@ def isf_prelude(scene: Scene) -> str:
         # The ISF file's own main becomes isf_main, called by a main that does the
         # above (visualizer_FragColor is declared only after this prelude, so this
         # code has to land where the file's main is).
-        out += ["void isf_main();", f"#define main(_) main() {{ {' '.join(wrap)} }} void isf_main()"]
+        out += ["void isf_main();",
+                f"#define main(_) main() {{ {' '.join(wrap)} }} void isf_main()"]
     return "\n".join(out)
 
 

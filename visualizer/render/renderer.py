@@ -142,6 +142,7 @@ class Renderer:
         Raises ShaderError (file:line and message) and keeps the old version
         if any pass does not compile.
         """
+        self.activate()
         passes: list[CompiledPass] = []
         try:
             for p in scene.passes:
@@ -191,6 +192,7 @@ class Renderer:
     def compile_transition(self, path: Path, *, shaders_dir: Path = SHADERS_DIR) -> CompiledPass:
         """Compile a transition shader (``vec4 transition(vec2 uv)`` reading
         ``startImage``, ``endImage`` and ``progress``); kept under its stem."""
+        self.activate()
         prelude = (prelude_declarations()
                    + "\nuniform sampler2D startImage;\nuniform sampler2D endImage;"
                    + "\nuniform float progress;")
@@ -219,6 +221,7 @@ class Renderer:
         ``size`` overrides the target's size (a window's framebuffer after a
         resize); ``params`` are the scene's parameter values (default: defaults).
         """
+        self.activate()
         compiled = self.scenes[key]
         size = size or target.size
         scale = compiled.scene.render_scale * self.render_scale
@@ -244,6 +247,7 @@ class Renderer:
                         progress: float, frame: FeatureFrame, timing: FrameTiming,
                         target: moderngl.Framebuffer, size: tuple[int, int] | None = None) -> None:
         """Blend ``start`` into ``end`` with transition ``name`` at ``progress`` (0..1)."""
+        self.activate()
         t = self.transitions[name]
         size = size or target.size
         start.use(1)
@@ -330,9 +334,17 @@ class Renderer:
 
     # -- targets and lifetime ----------------------------------------------
 
+    def activate(self) -> None:
+        """Make this renderer's own (headless) context current: another
+        context in the same process (a second renderer, a window) may have
+        taken over since. A window's context is the window's business."""
+        if self._owns_context:
+            self.ctx.__enter__()
+
     def offscreen(self, size: tuple[int, int]) -> "OffscreenTarget":
         """A framebuffer of ``size`` (w, h) owned by this renderer."""
-        target = OffscreenTarget(self.ctx, size)
+        self.activate()
+        target = OffscreenTarget(self.ctx, size, self.activate)
         self._targets.append(target)
         return target
 
@@ -357,8 +369,9 @@ class Renderer:
 class OffscreenTarget:
     """An RGBA8 framebuffer with read-back into a kept numpy array."""
 
-    def __init__(self, ctx: moderngl.Context, size: tuple[int, int]):
+    def __init__(self, ctx: moderngl.Context, size: tuple[int, int], activate=None):
         self.size = size
+        self._activate = activate or (lambda: None)
         self.texture = ctx.texture(size, 4)
         self.fbo = ctx.framebuffer(color_attachments=[self.texture])
         self._pixels = np.empty((size[1], size[0], 3), np.uint8)
@@ -368,6 +381,7 @@ class OffscreenTarget:
 
         The returned array is reused by the next call; copy it to keep it.
         """
+        self._activate()
         self.fbo.read_into(self._pixels, components=3)
         # GL's rows run bottom-up; a flipped view costs nothing.
         return self._pixels[::-1]
