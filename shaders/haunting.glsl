@@ -89,7 +89,7 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
 
     // ---------------------------------------------------------- ribbons
     // Brightness of the tone warms the ribbon from violet towards brass.
-    vec3 warmC = mix(lin(vec3(0.70, 0.60, 1.0)), lin(CLUB_BRASS) * 1.25, smoothstep(0.0, 0.65, iBrightness));
+    vec3 warmC = mix(lin(vec3(0.70, 0.60, 1.0)), lin(CLUB_BRASS) * 1.25, smoothstep(0.05, 0.85, iBrightness));
     vec3 coolC = lin(vec3(0.45, 0.40, 0.85));
     float energy = 0.35 + 0.9 * iLevel + 0.3 * iOnset * rings;   // each attack brightens the tone
 
