@@ -7,6 +7,7 @@
 #include "common.glsl"
 #include "noise.glsl"
 #include "palette.glsl"
+#include "sdf2d.glsl"
 
 const float HZ = 0.22;        // horizon height, fraction of the screen from the bottom
 
@@ -24,62 +25,84 @@ vec2 constCentre(float k, float aspect) {
     return vec2(0.5 * aspect, 0.0) + ARCH_C + ARCH_R * vec2(cos(a), sin(a));
 }
 
-// Position of star i of constellation k, relative to its centre: a curling
-// random walk, so every constellation is a short chain with its own shape.
-void constStars(float k, out vec2 s[5]) {
-    float a = hash11(k * 7.13 + 1.7) * TAU;
-    vec2 q = vec2(0.0), mean = vec2(0.0);
-    for (int i = 0; i < 5; i++) {
-        s[i] = q;
-        mean += q;
-        float h = hash11(k * 13.1 + float(i) * 3.7);
-        a += (h - 0.5) * 2.6;
-        q += vec2(cos(a), sin(a)) * (0.036 + 0.02 * hash11(k * 5.3 + float(i) * 1.9));
-    }
-    mean *= 0.2;
-    for (int i = 0; i < 5; i++) s[i] -= mean;
-}
+// The constellations' stars, relative to their centres: six per figure, drawn
+// as a chain with one branch (CPARENT: the star each one is joined to).
+const vec2 CSTAR[72] = vec2[72](
+    vec2(0.0534, 0.0508), vec2(0.0529, 0.0106), vec2(0.0230, -0.0357), vec2(-0.0269, -0.0154), vec2(-0.0682, -0.0351), vec2(-0.0342, 0.0248),
+    vec2(0.0754, 0.0499), vec2(0.0303, 0.0654), vec2(0.0040, 0.0191), vec2(-0.0060, -0.0377), vec2(-0.0379, -0.0596), vec2(-0.0658, -0.0371),
+    vec2(-0.0145, 0.0529), vec2(-0.0329, 0.0161), vec2(-0.0065, -0.0224), vec2(0.0432, -0.0224), vec2(0.0721, 0.0009), vec2(-0.0615, -0.0251),
+    vec2(-0.0203, -0.0721), vec2(0.0021, -0.0344), vec2(0.0351, -0.0146), vec2(0.0414, 0.0287), vec2(-0.0038, 0.0465), vec2(-0.0544, 0.0459),
+    vec2(-0.0257, -0.0680), vec2(0.0031, -0.0395), vec2(0.0357, -0.0214), vec2(0.0259, 0.0173), vec2(-0.0019, 0.0486), vec2(-0.0371, 0.0630),
+    vec2(-0.0884, -0.0349), vec2(-0.0453, -0.0535), vec2(-0.0107, -0.0280), vec2(0.0212, 0.0114), vec2(0.0628, 0.0333), vec2(0.0605, 0.0717),
+    vec2(-0.0667, -0.0554), vec2(-0.0469, -0.0217), vec2(-0.0003, 0.0108), vec2(0.0291, 0.0419), vec2(0.0852, 0.0518), vec2(-0.0004, -0.0274),
+    vec2(0.0084, 0.0698), vec2(-0.0084, 0.0205), vec2(-0.0129, -0.0241), vec2(0.0234, -0.0497), vec2(0.0542, -0.0300), vec2(-0.0648, 0.0135),
+    vec2(0.0478, -0.0838), vec2(0.0231, -0.0386), vec2(-0.0205, -0.0013), vec2(-0.0375, 0.0395), vec2(-0.0222, 0.0722), vec2(0.0093, 0.0119),
+    vec2(-0.0428, -0.0679), vec2(-0.0179, -0.0375), vec2(-0.0007, -0.0060), vec2(0.0088, 0.0317), vec2(-0.0001, 0.0660), vec2(0.0526, 0.0138),
+    vec2(-0.0345, 0.0788), vec2(-0.0321, 0.0367), vec2(0.0148, 0.0112), vec2(0.0166, -0.0414), vec2(0.0520, -0.0591), vec2(-0.0168, -0.0263),
+    vec2(0.0057, -0.0684), vec2(0.0360, -0.0238), vec2(0.0254, 0.0174), vec2(-0.0168, 0.0526), vec2(-0.0524, 0.0374), vec2(0.0021, -0.0151)
+);
+const int CPARENT[72] = int[72](
+    0, 0, 1, 2, 3, 3,
+    6, 6, 7, 8, 9, 10,
+    12, 12, 13, 14, 15, 14,
+    18, 18, 19, 20, 21, 22,
+    24, 24, 25, 26, 27, 28,
+    30, 30, 31, 32, 33, 34,
+    36, 36, 37, 38, 39, 37,
+    42, 42, 43, 44, 45, 43,
+    48, 48, 49, 50, 51, 51,
+    54, 54, 55, 56, 57, 57,
+    60, 60, 61, 62, 63, 62,
+    66, 66, 67, 68, 69, 68
+);
+const float CRADIUS[12] = float[12](0.077, 0.090, 0.072, 0.075, 0.073, 0.095, 0.100, 0.070, 0.096, 0.080, 0.086, 0.069);
 
-float segDist(vec2 p, vec2 a, vec2 b) {
-    vec2 pa = p - a, ba = b - a;
-    float h = clamp(dot(pa, ba) / dot(ba, ba), 0.0, 1.0);
-    return length(pa - ba * h);
+// The vibrato as it sounds: the pitch's wavering, -1..1, followed cycle by
+// cycle through the cents (so the shimmer keeps the player's own rate and
+// phase); 0 without vibrato.
+float vibrato() {
+    return clamp(iCents / max(iVibratoDepth, 8.0), -1.0, 1.0) * step(0.5, iVibratoRate);
 }
 
 // One constellation: its stars (always there, a little brighter than the
-// field) and, while `act` > 0, their glow, the lines between them and a halo.
-vec3 constellation(vec2 p, float k, float aspect, float act, float pix, float t,
+// field, joined by faint lines) and, while `act` > 0, their glow, spikes,
+// brighter lines and shimmer.
+vec3 constellation(vec2 p, int k, float aspect, float act, float pix,
                    float shim, float pulse, vec3 tint) {
-    vec2 c = constCentre(k, aspect);
+    vec2 c = constCentre(float(k), aspect);
     vec2 d0 = p - c;
-    float r2 = dot(d0, d0);
-    if (r2 > 0.03 + 0.05 * act) return vec3(0.0);
-    vec2 s[5];
-    constStars(k, s);
+    float rb = CRADIUS[k] + 0.02 + 0.06 * min(act, 1.5);
+    if (dot(d0, d0) > rb * rb) return vec3(0.0);
     vec3 col = vec3(0.0);
     float lines = 0.0;
-    float vib = TAU * iVibratoRate * t;
-    for (int i = 0; i < 5; i++) {
-        vec2 sp = c + s[i];
-        vec2 d = p - sp;
+    float vib = vibrato();
+    float kf = float(k);
+    for (int i = 0; i < 6; i++) {
+        int idx = 6 * k + i;
+        vec2 d = d0 - CSTAR[idx];
         float dd = dot(d, d);
-        float mag = 0.55 + 0.45 * hash11(k * 3.1 + float(i) * 7.7);
-        // Vibrato: each star swells and fades at the vibrato rate, a ripple along the chain.
-        float sh = 1.0 + shim * sin(vib - float(i) * 1.1);
-        float b = mag * (0.7 + act * 1.6 * sh) * (1.0 + pulse * mag);
+        float mag = 0.55 + 0.45 * hash11(kf * 3.1 + float(i) * 7.7);
         float core = exp(-dd / (pix * pix * (2.2 + 4.0 * act * mag)));
-        float halo = exp(-sqrt(dd) / (0.0025 + 0.0035 * act * sh)) * act * 0.25;
-        float spike = (exp(-abs(d.y) / (pix * 0.6)) * exp(-abs(d.x) / (0.022 * mag))
-                     + exp(-abs(d.x) / (pix * 0.6)) * exp(-abs(d.y) / (0.022 * mag))) * act * sh * 0.25;
-        col += tint * b * (core * 1.6 + halo + spike);
-        if (i < 4) {
-            float sd = segDist(p, sp, c + s[i + 1]);
-            float gap = smoothstep(0.008, 0.016, min(length(d), length(p - c - s[i + 1])));
+        float b = mag * (0.7 + act * 1.6);
+        if (act > 0.001) {
+            // Vibrato: the stars swell and fade with the wavering pitch, each by its own amount.
+            float sh = 1.0 + shim * vib * (0.6 + 0.4 * hash11(kf * 5.7 + float(i)));
+            b = mag * (0.7 + act * 1.6 * sh) * (1.0 + pulse * mag);
+            float halo = exp(-sqrt(dd) / (0.0025 + 0.0035 * act * sh)) * act * 0.25;
+            float spike = (exp(-abs(d.y) / (pix * 0.6) - abs(d.x) / (0.022 * mag))
+                         + exp(-abs(d.x) / (pix * 0.6) - abs(d.y) / (0.022 * mag))) * act * sh * 0.25;
+            col += tint * b * (halo + spike);
+        }
+        col += tint * b * core * 1.6;
+        if (i > 0) {
+            vec2 q = CSTAR[CPARENT[idx]];
+            float sd = sdSegment(d0, CSTAR[idx], q);
+            float gap = smoothstep(0.008, 0.016, min(sqrt(dd), length(d0 - q)));
             lines += exp(-sd * sd / (pix * pix * 0.8)) * gap;
         }
     }
     col += tint * lines * (0.035 + act * 0.3);
-    col += tint * exp(-r2 / 0.01) * act * 0.05;          // a faint nebula round the lit figure
+    col += tint * exp(-dot(d0, d0) / 0.01) * act * 0.05;     // a faint nebula round the lit figure
     return col;
 }
 
@@ -98,7 +121,7 @@ float starLayer(vec2 p, float scale, float density, float pix, float t, float tw
     b *= 1.0 + pulse * big;                                // the brightest breathe with the beat
     float dl = length(d) * scale;                          // in cells; the star is >= 0.25 from the edge
     float glow = exp(-dl * (9.0 - 3.0 * pulse)) * smoothstep(0.25, 0.1, dl) * big * (0.05 + 0.2 * pulse);
-    return b * exp(-dot(d, d) / (pix * pix * (0.7 + 1.6 * mag))) + glow;
+    return b * exp(-dot(d, d) / (pix * pix * (1.0 + 1.6 * mag))) + glow;
 }
 
 void mainImage(out vec4 fragColor, in vec2 fragCoord) {
@@ -119,7 +142,7 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
     float oct = smoothstep(48.0, 84.0, iNote);
     vec3 tint = mix(lin(vec3(1.0, 0.82, 0.55)) * 1.15, vec3(0.72, 0.86, 1.15), oct);
     float act = hasNote * answer * (0.3 + 0.7 * iConfidence * iVoiced + 0.4 * iOnset);
-    float shim = shimmer * smoothstep(0.0, 40.0, iVibratoDepth) * step(0.5, iVibratoRate) * 0.6;
+    float shim = shimmer * smoothstep(0.0, 30.0, iVibratoDepth) * 0.8;
 
     vec3 col;
     // ------------------------------------------------------------------ sky
@@ -133,7 +156,7 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
         // Almaty's glow far off on the right, under the mountains.
         float dxc = xc - 0.55 * aspect * 0.5;
         col += lin(CLUB_AMBER) * 0.10 * exp(-nn * 14.0) * exp(-dxc * dxc * 5.0);
-        col += lin(DUSK_VIOLET) * 0.12 * exp(-nn * 5.0);
+        col += lin(DUSK_VIOLET) * (0.08 + 0.1 * iLevel) * exp(-nn * 5.0);
 
         // Milky Way: a band rising from the lower left, with dark dust lanes.
         vec2 m = vec2(xc + 0.25, e - 0.05);
@@ -152,7 +175,7 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
             mw = band * (0.35 + 1.1 * cloud * cloud) * (1.0 + 1.6 * coreG) * (1.0 - 0.8 * lane);
             mw *= smoothstep(-0.02, 0.12, e);
             vec3 mwCol = mix(lin(vec3(0.45, 0.42, 0.72)), lin(vec3(0.95, 0.85, 0.70)), coreG * band);
-            col += mwCol * mw * (0.16 + 0.06 * iClimax);
+            col += mwCol * mw * (0.11 + 0.12 * iLevel + 0.08 * iClimax);
         }
 
         // Field stars: a dim dense layer, a middle one, and a few bright ones.
@@ -163,7 +186,8 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
         float s3 = starLayer(p + 9.1, 26.0, 0.08, pix, t, twinkle * 0.6, pulse);
         vec2 hs = hash22(floor((p + 9.1) * 26.0));
         vec3 hot = mix(vec3(1.0, 0.82, 0.62), vec3(0.75, 0.85, 1.1), hs.y);
-        col += (vec3(0.75, 0.8, 1.0) * (s1 * 0.22 + s2 * 0.6) + hot * s3 * 1.6) * starFade;
+        float shine = 0.7 + 0.7 * iLevel;                  // the whole sky brightens with the music
+        col += (vec3(0.75, 0.8, 1.0) * (s1 * 0.22 + s2 * 0.6) + hot * s3 * 1.6) * starFade * shine;
 
         // Aurora: pale curtains low in the northern sky, raised by breath.
         if (aurora > 0.01 && n > -0.01 && n < 0.7) {
@@ -179,29 +203,30 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
             col += aCol * env * rays * span * aurora * 0.18;
         }
 
-        // The twelve constellations: the two nearest in x, and the lit one wherever it is.
+        // The twelve constellations: the three nearest along the arch, and the lit one wherever it is.
         vec2 ap = (vec2(xc, p.y) - ARCH_C) / ARCH_R;
         float sx = (atan(ap.y, ap.x) - ARCH_A0) / ARCH_DA;
-        float k0 = floor(sx) - 1.0;
+        int k0 = int(floor(sx + 0.5)) - 1;
+        int lit = int(pc);
         vec3 cc = vec3(0.0);
         bool litDone = false;
-        for (int j = 0; j < 4; j++) {
-            float k = k0 + float(j);
-            if (k < 0.0 || k > 11.0) continue;
-            bool isLit = abs(k - pc) < 0.1;
+        for (int j = 0; j < 3; j++) {
+            int k = k0 + j;
+            if (k < 0 || k > 11) continue;
+            bool isLit = k == lit && hasNote > 0.5;
             litDone = litDone || isLit;
-            vec3 ct = mix(lin(vec3(1.0, 0.85, 0.62)), tint, isLit ? 1.0 : 0.0);
-            cc += constellation(p, k, aspect, isLit ? act : 0.0, pix, t, shim, pulse, ct);
+            vec3 ct = isLit ? tint : lin(vec3(1.0, 0.85, 0.62));
+            cc += constellation(p, k, aspect, isLit ? act : 0.0, pix, shim, pulse, ct);
         }
         if (hasNote > 0.5 && !litDone)
-            cc += constellation(p, pc, aspect, act, pix, t, shim, pulse, tint);
+            cc += constellation(p, lit, aspect, act, pix, shim, pulse, tint);
         // The lit figure glows into the sky around it: the glow breathes at the
         // vibrato rate and swells with the beat.
         if (hasNote > 0.5) {
             vec2 dc = p - constCentre(pc, aspect);
-            float wob = shim * sin(TAU * iVibratoRate * t);
+            float wob = shim * vibrato();
             float glowR = exp(-dot(dc, dc) / 0.03);
-            cc += tint * glowR * act * (0.05 + 0.045 * wob + 0.05 * pulse);
+            cc += tint * glowR * act * (0.05 + 0.07 * wob + 0.07 * pulse);
         }
         col += cc * starFade;
 
@@ -231,7 +256,6 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
             vec2 a = vec2((0.2 + 0.6 * h2.x) * aspect, HZ + 0.45 + 0.3 * h2.y);
             vec2 md = normalize(vec2(h2.x > 0.5 ? -1.0 : 1.0, -0.55));
             float prog = 1.0 - iOnset;
-            vec2 head = a + md * 0.35 * prog;
             vec2 pa = p - a;
             float along = clamp(dot(pa, md), 0.0, 0.35 * prog);
             float dl = length(pa - md * along);
