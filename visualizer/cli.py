@@ -12,10 +12,12 @@ from pathlib import Path
 from visualizer.errors import VisualizerError
 
 DEFAULT_SIZE = (1280, 720)
-# The demo's cues (120 BPM, bars of 2 s): the steppe at dusk for the intro,
-# then the vortex, arriving through itself on the bar at 10 s as the groove
-# builds to the climax.
-DEMO_CUES = ((0.0, "steppe", "", 0.0), (10.0, "vortex", "vortex_zoom", 2.0))
+# The demo's cues follow the tune (120 BPM, bars of 2 s): the steppe for the
+# intro, the smoky club as the groove starts, the vortex (entered through
+# itself) as it builds to the climax, and the crowd erupting after it. Each
+# switch waits for the beat.
+DEMO_CUES = ((0.0, "steppe", "", 0.0), (4.0, "club", "dissolve", 2.0),
+             (11.5, "vortex", "vortex_zoom", 2.0), (16.8, "crowd", "flash", 1.0))
 
 
 def _size(text: str) -> tuple[int, int]:

@@ -81,9 +81,11 @@ def write_sheet(stills: dict, scenes: list[Scene], times: list[float], path: Pat
             ax.imshow(stills[(scene.key, t)])
             ax.set_axis_off()
             ax.set_title(f"{scene.key}  {t:.1f} s", color="#e8d9c0", fontsize=9, pad=3)
+    top = 1.0
     if title:
-        fig.suptitle(title, color="#e8d9c0", fontsize=11)
-    fig.tight_layout(pad=0.4)
+        top = 1.0 - 0.35 / fig.get_figheight()  # room for the title above the first labels
+        fig.suptitle(title, color="#e8d9c0", fontsize=11, y=0.998)
+    fig.tight_layout(pad=0.4, rect=(0, 0, 1, top))
     try:
         fig.savefig(path, dpi=100, facecolor=fig.get_facecolor())
     except OSError as e:
