@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from visualizer.errors import SceneError, ShaderError
@@ -101,3 +102,69 @@ def test_scene_parameters_become_uniforms(renderer, tmp_path):
     assert abs(int(target.read()[8, 8, 0]) - 64) <= 1
     renderer.draw("p", FeatureFrame(), FrameTiming(), target.fbo, params={"gain": 1.0})
     assert target.read()[8, 8, 0] == 255
+
+
+@pytest.mark.parametrize("text, message", [
+    ('shader = "ok.glsl"\n[params.a]\ndefault = 0.5\nrange = [0.0, 1.0]\n'
+     '[[bindings]]\nparam = "a"\nfeature = "loudness_of_the_room"\n', "is not a feature"),
+    ('shader = "ok.glsl"\n[params.a]\ntype = "bool"\ndefault = true\n'
+     '[[bindings]]\nparam = "a"\nfeature = "level"\n', "only float and int parameters"),
+    ('shader = "ok.glsl"\n[[bindings]]\nparam = "nope"\nfeature = "level"\n', "'nope' is not a parameter"),
+    ('shader = "ok.glsl"\n[params.a]\ndefault = 0.5\nrange = [0.0, 1.0]\n'
+     '[[bindings]]\nparam = "a"\nfeature = "level"\nrelease = -1\n', "release: expected a number >= 0"),
+    ('shader = "ok.glsl"\nrender_scale = 3.0\n', "render_scale: 3.0 is outside"),
+    ('[[passes]]\nshader = "ok.glsl"\n[[passes]]\nshader = "ok.glsl"\n', "every pass but the last needs one"),
+    ('[[passes]]\nshader = "ok.glsl"\ntarget = "a"\n[[passes]]\nshader = "ok.glsl"\ntarget = "a"\n'
+     '[[passes]]\nshader = "ok.glsl"\n', "'a' is drawn twice"),
+    ('shader = "ok.glsl"\n[[passes]]\nshader = "ok.glsl"\n', "give either shader or [[passes]]"),
+    ('shader = "ok.glsl"\n[params.c]\ntype = "color"\ndefault = [1.0, 2.0, 0.0]\n', "expected [r, g, b] in 0..1"),
+    ('shader = "ok.glsl"\n[params.c]\ntype = "vec9"\ndefault = 1.0\n', "'vec9' is not one of"),
+])
+def test_bad_bindings_passes_and_types_name_the_file_and_key(tmp_path, text, message):
+    path = write_scene(tmp_path, text)
+    with pytest.raises(SceneError) as err:
+        load_scene(path, shaders_dir=tmp_path)
+    assert str(path) in str(err.value) and message in str(err.value)
+
+
+def test_a_feedback_buffer_keeps_its_last_frame(renderer, tmp_path):
+    """Two passes: a float buffer adding 0.1 to its own last frame each frame,
+    then the picture showing it: the picture brightens frame by frame."""
+    from visualizer.analysis.features import FeatureFrame
+    from visualizer.render.renderer import FrameTiming
+    (tmp_path / "acc.glsl").write_text(
+        "void mainImage(out vec4 c, in vec2 p) {\n"
+        "  c = texture(acc, p / iResolution.xy) + vec4(0.1);\n}\n")
+    (tmp_path / "show.glsl").write_text(
+        "void mainImage(out vec4 c, in vec2 p) { c = vec4(texture(acc, p / iResolution.xy).rgb, 1.0); }\n")
+    path = tmp_path / "fb.toml"
+    path.write_text('render_scale = 1.0\n[[passes]]\nshader = "acc.glsl"\ntarget = "acc"\n'
+                    'feedback = true\n[[passes]]\nshader = "show.glsl"\n')
+    scene = load_scene(path, shaders_dir=tmp_path)
+    renderer.compile(scene, shaders_dir=tmp_path)
+    target = renderer.offscreen((16, 16))
+    seen = []
+    for k in range(5):
+        renderer.draw("fb", FeatureFrame(), FrameTiming(time=k / 30, frame=k), target.fbo)
+        seen.append(int(target.read()[8, 8, 0]))
+    assert seen == sorted(seen) and seen[0] < 40 and seen[-1] > 115, seen
+
+
+def test_render_scale_draws_fewer_pixels_and_scales_up(renderer, tmp_path):
+    """A one-pixel stripe pattern survives at scale 1; at 0.5 it is drawn at
+    half the size and filtered up, so the stripes blur away."""
+    from visualizer.analysis.features import FeatureFrame
+    from visualizer.render.renderer import FrameTiming
+    (tmp_path / "stripes.glsl").write_text(
+        "void mainImage(out vec4 c, in vec2 p) { c = vec4(vec3(mod(floor(p.x), 2.0)), 1.0); }\n")
+    target = renderer.offscreen((64, 16))
+    contrast = {}
+    for scale in (1.0, 0.5):
+        path = tmp_path / f"s{int(scale * 10)}.toml"
+        path.write_text(f'shader = "stripes.glsl"\nrender_scale = {scale}\n')
+        scene = load_scene(path, shaders_dir=tmp_path)
+        renderer.compile(scene, shaders_dir=tmp_path)
+        renderer.draw(scene.key, FeatureFrame(), FrameTiming(), target.fbo)
+        row = target.read()[8, :, 0].astype(float)
+        contrast[scale] = np.abs(np.diff(row)).mean()
+    assert contrast[1.0] > 200 and contrast[0.5] < 100, contrast
