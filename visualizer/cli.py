@@ -30,34 +30,23 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
-def _fps(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of frames per second") from None
-    if not 1 <= value <= 240:
-        raise argparse.ArgumentTypeError(f"{value} fps is outside 1..240")
-    return value
+def _bounded(kind: type, low: float, high: float, what: str):
+    """An argparse type: a number of ``kind`` within ``low..high``."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            noun = "a whole number" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"'{text}' is not {noun}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what} {value:g} is outside {low:g}..{high:g}")
+        return value
+    return parse
 
 
-def _sensitivity(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-    if not 0.1 <= value <= 10:
-        raise argparse.ArgumentTypeError(f"sensitivity {value} is outside 0.1..10")
-    return value
-
-
-def _scale(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-    if not 0.1 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"render scale {value} is outside 0.1..1")
-    return value
+_fps = _bounded(int, 1, 240, "fps")
+_sensitivity = _bounded(float, 0.1, 10, "sensitivity")
+_scale = _bounded(float, 0.1, 1.0, "render scale")
 
 
 def _add_sensitivity(parser: argparse.ArgumentParser) -> None:
