@@ -62,11 +62,12 @@ def main():
         analyzer.process(block)
     per_frame_ms = (time.perf_counter() - t0) / 300 * 1000
     print(f"analyzer: {per_frame_ms:.2f} ms per 30 fps frame of audio (1600 samples)")
-    print(f"{'scene':10s} {'size':>10s} {'draw fps':>9s} {'draw+read fps':>14s}")
+    print(f"{'scene':10s} {'size':>10s} {'scale':>6s} {'draw fps':>9s} {'draw+read fps':>14s}")
     for size in sizes:
         for s in scenes:
             draw_fps, read_fps = measure(renderer, s.key, size, args.frames)
-            print(f"{s.key:10s} {size[0]:>5d}x{size[1]:<4d} {draw_fps:9.1f} {read_fps:14.1f}")
+            print(f"{s.key:10s} {size[0]:>5d}x{size[1]:<4d} {s.render_scale:6.2f} "
+                  f"{draw_fps:9.1f} {read_fps:14.1f}")
     renderer.release()
 
 
