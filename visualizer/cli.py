@@ -88,10 +88,28 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("-o", "--output", type=Path, required=True, help="output .mp4")
     render.add_argument("--scene", help="scene (default: the first; the demo visits every scene)")
     render.add_argument("--size", type=_size, default=DEFAULT_SIZE, help="video size WxH")
-    render.add_argument("--fps", type=_fps, default=30, help="frames per second (default 30)")
+    render.add_argument("--fps", type=_bounded(int, 24, 120, "fps"), default=30,
+                        help="frames per second, 24..120 (default 30)")
     _add_sensitivity(render)
     render.add_argument("--render-scale", type=_scale, default=1.0,
                         help="draw every scene at this fraction of the video (x the scene's own)")
+    render.add_argument("--timeline", type=Path, help="TOML: scene changes, transitions, ramps")
+    render.add_argument("--auto", action="store_true",
+                        help="change scenes by the music's structure (bars, the climax)")
+    render.add_argument("--start", type=_bounded(float, 0, 1e6, "--start"), default=0.0,
+                        help="render from this time (s)")
+    render.add_argument("--duration", type=_bounded(float, 0.01, 1e6, "--duration"),
+                        help="render this many seconds")
+    render.add_argument("--supersample", type=int, choices=(1, 2, 3, 4), default=1,
+                        help="draw at N x the size and average down: smoother edges")
+    render.add_argument("--codec", choices=("h264", "hevc", "prores", "png"),
+                        help="default from the extension: .mp4 h264, .mov prores, .png a PNG sequence")
+    render.add_argument("--crf", type=_bounded(int, 0, 51, "--crf"), default=18,
+                        help="H.264/HEVC quality, lower is better (default 18)")
+    render.add_argument("--preset", default="veryfast",
+                        choices=("ultrafast", "superfast", "veryfast", "faster", "fast",
+                                 "medium", "slow", "slower", "veryslow"),
+                        help="H.264/HEVC speed preset (default veryfast)")
 
     analyze = sub.add_parser("analyze", help="every feature of an audio file over time")
     analyze.add_argument("audio", type=Path, help="audio file")
@@ -135,24 +153,42 @@ def main(argv: list[str] | None = None) -> int:
 
 def _cmd_render(args) -> int:
     from visualizer import scene as scenes_mod
+    from visualizer.analysis.track import analyze_file
     from visualizer.engine import Cue
-    from visualizer.offline import render_file
+    from visualizer.offline import RenderOptions, RenderStopped, render_file
+    from visualizer.timeline import auto_cues, load_timeline
 
     if args.demo == (args.audio is not None):
         raise VisualizerError("render: give either an AUDIO file or --demo")
+    if sum(map(bool, (args.scene, args.timeline, args.auto))) > 1:
+        raise VisualizerError("render: give at most one of --scene, --timeline and --auto")
     scenes = scenes_mod.discover()
-    if args.scene:
-        cues = [Cue(0.0, scenes_mod.find(args.scene, scenes).key)]
-    elif args.demo:
-        cues = [Cue(t, scenes_mod.find(k, scenes).key, tr, beats=b, quantize="beat" if t else "none")
-                for t, k, tr, b in DEMO_CUES]
-    else:
-        cues = [Cue(0.0, scenes[0].key)]
+    settings = _settings(args)
     with tempfile.TemporaryDirectory() as tmp:
         audio = _demo_wav(Path(tmp)) if args.demo else args.audio
-        frames = render_file(audio, args.output, scenes=scenes, cues=cues,
-                             size=args.size, fps=args.fps, settings=_settings(args),
-                             render_scale=args.render_scale)
+        track = analyze_file(audio, settings=settings)
+        ramps = []
+        if args.scene:
+            cues = [Cue(0.0, scenes_mod.find(args.scene, scenes).key)]
+        elif args.timeline:
+            cues, ramps = load_timeline(args.timeline, scenes=scenes, track=track)
+        elif args.auto:
+            cues = auto_cues(track, scenes)
+        elif args.demo:
+            cues = [Cue(t, scenes_mod.find(k, scenes).key, tr, beats=b,
+                        quantize="beat" if t else "none") for t, k, tr, b in DEMO_CUES]
+        else:
+            cues = [Cue(0.0, scenes[0].key)]
+        options = RenderOptions(size=args.size, fps=args.fps, start=args.start,
+                                duration=args.duration, supersample=args.supersample,
+                                codec=args.codec, crf=args.crf, preset=args.preset,
+                                render_scale=args.render_scale, settings=settings, ramps=ramps)
+        try:
+            frames = render_file(audio, args.output, scenes=scenes, cues=cues, options=options,
+                                 track=track)
+        except RenderStopped as stop:
+            print(f"visualizer: {stop}", file=sys.stderr)
+            return 130
     print(f"wrote {args.output} ({frames} frames, {frames / args.fps:.2f} s)")
     return 0
 

@@ -1,83 +1,183 @@
 """Offline rendering: an audio file in, a video file with that audio out.
 
 Two passes. First the whole file is analysed with zero lag (a FeatureTrack).
-Then frame k, at time k / fps (never the wall clock), draws with the track's
-features for that time; the streaming analyzer, which still makes the bands
-and the audio texture, reads half a window ahead so those are centred on the
-frame's time too. Each decoded block also goes to the audio encoder.
+Then frame k, at time start + k / fps (never the wall clock), draws with the
+track's features for that time; the streaming analyzer, which still makes the
+bands and the audio texture, reads half a window ahead so those are centred
+on the frame's time too. Drawing, read-back and encoding overlap (see
+``output/pipeline.py``). Stopping with Ctrl-C finishes the file with what was
+rendered; any other failure removes it, so nothing half-written pretends to
+be complete.
 """
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from visualizer.analysis.analyzer import Analyzer, AnalyzerSettings
-from visualizer.analysis.track import analyze_file
+from visualizer.analysis.track import FeatureTrack, analyze_file
 from visualizer.audio.file_source import FileSource, mono
 from visualizer.clock import FrameClock
 from visualizer.engine import Cue, Engine
+from visualizer.errors import VisualizerError
+from visualizer.output.pipeline import FramePipeline
 from visualizer.output.video import VideoWriter
 from visualizer.progress import Progress
 from visualizer.render.renderer import Renderer
 from visualizer.scene import Scene
 
+_SETTLE_S = 2.0  # audio analysed before --start so the automatic gain has settled
+
+
+@dataclass(frozen=True)
+class Ramp:
+    """Parameter automation: ``scene.param`` goes from ``start_value`` at
+    ``start`` s to ``end_value`` at ``end`` s, and holds it after."""
+
+    scene: str
+    param: str
+    start: float
+    end: float
+    start_value: float
+    end_value: float
+
+    def value(self, t: float) -> float:
+        if t <= self.start:
+            return self.start_value
+        if t >= self.end or self.end <= self.start:
+            return self.end_value
+        return self.start_value + (self.end_value - self.start_value) * (t - self.start) / (self.end - self.start)
+
+
+@dataclass
+class RenderOptions:
+    """Everything about a render besides the audio and the cues."""
+
+    size: tuple[int, int] = (1280, 720)
+    fps: int = 30
+    start: float = 0.0
+    duration: float | None = None
+    supersample: int = 1
+    codec: str | None = None
+    crf: int = 18
+    preset: str = "veryfast"
+    render_scale: float = 1.0
+    sample_rate: int = 48000
+    progress: bool = True
+    settings: AnalyzerSettings | None = None
+    ramps: list[Ramp] = field(default_factory=list)
+
 
 def render_file(audio: Path, out: Path, *, scenes: list[Scene], cues: list[Cue],
-                size: tuple[int, int], fps: int, sample_rate: int = 48000,
+                size: tuple[int, int] = (1280, 720), fps: int = 30, sample_rate: int = 48000,
                 progress: bool = True, settings: AnalyzerSettings | None = None,
-                render_scale: float = 1.0) -> int:
+                render_scale: float = 1.0, options: RenderOptions | None = None,
+                track: FeatureTrack | None = None) -> int:
     """Render ``audio`` to ``out`` following ``cues``; returns the frame count.
 
-    ``cues`` must start with one at time 0. A partial file is removed if the
-    render fails, so nothing half-written pretends to be complete.
+    ``cues`` must start with one at time 0 (or at ``options.start``).
     """
-    settings = settings or AnalyzerSettings(sample_rate=sample_rate)
-    track = analyze_file(audio, sample_rate=sample_rate, settings=settings)
-    source = FileSource(audio, sample_rate=sample_rate)
-    renderer = Renderer.headless(sample_rate=sample_rate, render_scale=render_scale)
-    writer = None
+    opt = options or RenderOptions(size=size, fps=fps, sample_rate=sample_rate,
+                                   progress=progress, settings=settings,
+                                   render_scale=render_scale)
+    sr = opt.sample_rate
+    settings = opt.settings or AnalyzerSettings(sample_rate=sr)
+    track = track or analyze_file(audio, sample_rate=sr, settings=settings)
+    total = track.rows.shape[0] * track.hop_seconds
+    if opt.start < 0 or opt.start >= max(total, 1e-9):
+        raise VisualizerError(f"--start {opt.start:g} s is outside {audio} (0 to {total:.1f} s)")
+    end = total if opt.duration is None else min(total, opt.start + opt.duration)
+    source = FileSource(audio, sample_rate=sr)
+    renderer = Renderer.headless(sample_rate=sr, render_scale=opt.render_scale)
+    writer = pipeline = None
+    frames = 0
     try:
         used = {c.scene for c in cues}
         analyzer = Analyzer(replace(settings, musical=False))
         engine = Engine(renderer, [s for s in scenes if s.key in used], scene=cues[0].scene,
                         analyzer=analyzer)
-        lookahead = engine.analyzer.settings.n_fft // 2
-        target = renderer.offscreen(size)
-        writer = VideoWriter(out, size, fps, sample_rate=sample_rate)
-        clock = FrameClock(fps)
-        bar = Progress(math.ceil(source.duration * fps), label=Path(out).name) if progress else None
-        mono_buf = np.empty(sample_rate, np.float32)
-        cue_index, consumed, frames = 0, 0, 0
-        while True:
-            timing = clock.tick()
-            now = round(timing.time * sample_rate)
-            block = source.read(max(now + lookahead - consumed, 0))
-            consumed += block.shape[0]
-            writer.write_audio(block)
-            if source.at_end() and consumed <= now:
-                break  # the audio ends before this frame: the video is as long as the audio
-            while cue_index + 1 < len(cues) and cues[cue_index + 1].time <= timing.time:
-                cue_index += 1
-                engine.request(cues[cue_index], timing.time)
-            if block.shape[0] > mono_buf.shape[0]:
-                mono_buf = np.empty(block.shape[0], np.float32)
-            engine.step(mono(block, mono_buf[:block.shape[0]]), timing, target.fbo,
-                        values=track.rows[track.index_at(timing.time)])
-            writer.write_video(target.read())
-            frames += 1
+        lookahead = settings.n_fft // 2
+        writer = VideoWriter(out, opt.size, opt.fps, sample_rate=sr, codec=opt.codec,
+                             crf=opt.crf, preset=opt.preset)
+        pipeline = FramePipeline(renderer.ctx, opt.size, writer, supersample=opt.supersample)
+        big = (opt.size[0] * opt.supersample, opt.size[1] * opt.supersample)
+        consumed = _settle(source, analyzer, opt.start, sr)
+        clock = FrameClock(opt.fps, start=opt.start)
+        n_frames = math.ceil((end - opt.start) * opt.fps - 1e-9)
+        bar = Progress(n_frames, label=Path(out).name) if opt.progress else None
+        mono_buf = np.empty(sr, np.float32)
+        audio_from = round(opt.start * sr)
+        cue_index = 0
+        while cue_index + 1 < len(cues) and cues[cue_index + 1].time <= opt.start:
+            cue_index += 1
+            engine.select(cues[cue_index].scene)
+        try:
+            for _ in range(n_frames):
+                timing = clock.tick()
+                now = round(timing.time * sr)
+                block = source.read(max(now + lookahead - consumed, 0))
+                consumed += block.shape[0]
+                # The file's audio from the start, up to this frame's time.
+                a0 = max(audio_from - (consumed - block.shape[0]), 0)
+                a1 = min(block.shape[0], round(end * sr) - (consumed - block.shape[0]))
+                audio_part = block[a0:max(a0, a1)]
+                while cue_index + 1 < len(cues) and cues[cue_index + 1].time <= timing.time:
+                    cue_index += 1
+                    engine.request(cues[cue_index], timing.time)
+                for ramp in opt.ramps:
+                    engine.states[ramp.scene].set(ramp.param, ramp.value(timing.time))
+                if block.shape[0] > mono_buf.shape[0]:
+                    mono_buf = np.empty(block.shape[0], np.float32)
+                engine.step(mono(block, mono_buf[:block.shape[0]]), timing, pipeline.source_fbo,
+                            size=big, values=track.rows[track.index_at(timing.time)])
+                pipeline.submit(audio_part)
+                frames += 1
+                if bar:
+                    bar.update(frames)
+        except KeyboardInterrupt:
+            pipeline.finish()  # a playable file of what was rendered
             if bar:
-                bar.update(frames)
-        writer.close()
+                bar.close(frames)
+            raise RenderStopped(out, frames, opt.fps) from None
+        tail = source.read(max(round(end * sr) - consumed, 0))
+        pipeline.finish(tail)
         if bar:
             bar.close(frames)
         return frames
+    except RenderStopped:
+        raise
     except BaseException:
         if writer is not None:
             writer.abort()
-            Path(out).unlink(missing_ok=True)
+            for f in writer.written_files():
+                f.unlink(missing_ok=True)
         raise
     finally:
+        if pipeline is not None:
+            pipeline.release()
         source.close()
         renderer.release()
+
+
+class RenderStopped(KeyboardInterrupt):
+    """Ctrl-C during a render: the file holds the frames rendered so far."""
+
+    def __init__(self, path: Path, frames: int, fps: int):
+        super().__init__(f"stopped: {path} holds the first {frames} frames ({frames / fps:.2f} s)")
+        self.path, self.frames = path, frames
+
+
+def _settle(source: FileSource, analyzer: Analyzer, start: float, sr: int) -> int:
+    """Skip to ``start``, analysing the last seconds before it; returns samples read."""
+    skip = max(round(start * sr) - round(_SETTLE_S * sr), 0)
+    consumed = 0
+    while consumed < skip:
+        consumed += source.read(min(sr, skip - consumed)).shape[0]
+        if source.at_end():
+            break
+    before = source.read(max(round(start * sr) - consumed, 0))
+    consumed += before.shape[0]
+    analyzer.process(mono(before))
+    return consumed

@@ -65,6 +65,7 @@ def analyze_file(path, *, sample_rate: int = 48000,
         with FileSource(path, sample_rate=sample_rate) as source:
             while (block := source.read(sample_rate)).shape[0]:
                 yield mono(block)
+            source.check_complete()
 
     return analyze_blocks(blocks(), sample_rate=sample_rate, settings=settings)
 

@@ -37,6 +37,10 @@ class FileSource:
             raise AudioFileError(f"{self.path}: contains no audio stream")
         self._stream = streams[0]
         self.duration = _duration(self._container, self._stream)
+        if self._container.format.name == "wav":
+            # FFmpeg clamps a WAV's length to the file's size; the header's own
+            # claim is what tells a file that was cut short.
+            self.duration = max(self.duration, _wav_declared_seconds(self.path))
         self._resampler = av.AudioResampler(format="flt", layout="stereo", rate=sample_rate)
         self._frames = self._container.decode(self._stream)
         self._pending: deque[np.ndarray] = deque()
@@ -69,6 +73,15 @@ class FileSource:
         while self._pending_len == 0 and not self.exhausted:
             self._decode_more()
         return self._pending_len == 0 and self.exhausted
+
+    def check_complete(self) -> None:
+        """After reading to the end: an AudioFileError if the file decoded
+        much shorter than its header says (a copy or download cut short).
+        Compressed formats only estimate their length, hence the tolerance."""
+        decoded = self.samples_read / self.sample_rate
+        if self.duration > 0 and decoded < 0.9 * self.duration and self.duration - decoded > 0.5:
+            raise AudioFileError(f"{self.path}: is cut short: its header says "
+                                 f"{self.duration:.1f} s but only {decoded:.1f} s decode")
 
     def read_all(self) -> np.ndarray:
         """The rest of the file as (n, 2) float32."""
@@ -120,6 +133,31 @@ def _duration(container, stream) -> float:
         return float(stream.duration * stream.time_base)
     if container.duration is not None:
         return container.duration / av.time_base
+    return 0.0
+
+
+def _wav_declared_seconds(path: Path) -> float:
+    """The length a RIFF/WAVE header declares (data chunk size / byte rate), or 0."""
+    import struct
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+            if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+                return 0.0
+            byte_rate = 0
+            while chunk := f.read(8):
+                if len(chunk) < 8:
+                    return 0.0
+                cid, size = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+                if cid == b"fmt ":
+                    fmt = f.read(size + (size & 1))
+                    byte_rate = struct.unpack("<I", fmt[8:12])[0]
+                elif cid == b"data":
+                    return size / byte_rate if byte_rate and size < 0xFFFFFFF0 else 0.0
+                else:
+                    f.seek(size + (size & 1), 1)
+    except OSError:
+        return 0.0
     return 0.0
 
 

@@ -1,6 +1,8 @@
-"""Video files through PyAV: H.264 picture with the source audio as AAC."""
+"""Video files through PyAV: the picture in H.264, HEVC, ProRes or as a PNG
+sequence, with the source audio muxed where the container takes audio."""
 
 import os
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -10,39 +12,81 @@ import numpy as np
 from visualizer.errors import OutputError
 
 
+@dataclass(frozen=True)
+class Codec:
+    """How a picture is encoded, and the audio that goes with it."""
+
+    name: str          # PyAV encoder
+    pix_fmt: str
+    audio: str | None  # audio encoder, None: the output carries no audio
+    options: tuple = ()
+
+
+CODECS = {
+    "h264": Codec("libx264", "yuv420p", "aac"),
+    "hevc": Codec("libx265", "yuv420p", "aac", (("x265-params", "log-level=error"),)),
+    "prores": Codec("prores_ks", "yuv422p10le", "pcm_s16le", (("profile", "3"),)),
+    "png": Codec("png", "rgb24", None),
+}
+"""Output codecs by name: h264 and hevc (MP4/MKV), prores (MOV, for editing),
+png (a numbered image sequence)."""
+
+
+def codec_for(path: Path, codec: str | None) -> str:
+    """The codec named, or the one an output path implies."""
+    if codec:
+        if codec not in CODECS:
+            raise OutputError(f"unknown codec '{codec}' (known: {', '.join(CODECS)})")
+        return codec
+    suffix = Path(path).suffix.lower()
+    return {".mov": "prores", ".png": "png"}.get(suffix, "h264")
+
+
 class VideoWriter:
-    """Encodes RGB frames and stereo float audio into one MP4 (or MOV/MKV).
+    """Encodes RGB frames and stereo float audio into one file.
 
     Frames get presentation times k / fps and audio sample-exact times, so
-    the two stay in sync however the calls interleave.
+    the two stay in sync however the calls interleave. A PNG sequence writes
+    ``name_00001.png``... (``%05d`` in the path chooses the pattern) and no audio.
     """
 
     def __init__(self, path: str | Path, size: tuple[int, int], fps: int, *,
-                 sample_rate: int = 48000, audio: bool = True,
+                 sample_rate: int = 48000, audio: bool = True, codec: str | None = None,
                  crf: int = 18, preset: str = "veryfast"):
         self.path = Path(path)
+        self.codec = codec_for(self.path, codec)
+        spec = CODECS[self.codec]
         w, h = size
         folder = self.path.resolve().parent
         if not folder.is_dir():
             raise OutputError(f"{self.path}: cannot write video (folder {folder} does not exist)")
         if not os.access(folder, os.W_OK) or (self.path.exists() and not os.access(self.path, os.W_OK)):
             raise OutputError(f"{self.path}: cannot write video (permission denied)")
-        if w % 2 or h % 2:
-            raise OutputError(f"{self.path}: H.264 needs an even width and height, got {w}x{h}")
+        if spec.pix_fmt.startswith("yuv420") and (w % 2 or h % 2):
+            raise OutputError(f"{self.path}: {self.codec} needs an even width and height, got {w}x{h}")
+        target, fmt = str(self.path), None
+        if self.codec == "png":
+            target = str(self.path) if "%" in self.path.name else str(
+                self.path.with_name(self.path.stem + "_%05d.png"))
+            fmt = "image2"
         try:
-            self._container = av.open(str(self.path), "w")
+            self._container = av.open(target, "w", format=fmt)
+            self._video = self._container.add_stream(spec.name, rate=Fraction(fps))
         except (av.FFmpegError, OSError, ValueError) as e:
             raise OutputError(f"{self.path}: cannot write video ({_reason(e)})") from None
-        self._video = self._container.add_stream("libx264", rate=Fraction(fps))
         self._video.width, self._video.height = w, h
-        self._video.pix_fmt = "yuv420p"
-        self._video.options = {"crf": str(crf), "preset": preset}
+        self._video.pix_fmt = spec.pix_fmt
+        options = dict(spec.options)
+        if self.codec in ("h264", "hevc"):
+            options.update(crf=str(crf), preset=preset)
+        self._video.options = options
         self._video.time_base = Fraction(1, fps)
         self._audio = None
-        if audio:
-            self._audio = self._container.add_stream("aac", rate=sample_rate)
+        if audio and spec.audio:
+            self._audio = self._container.add_stream(spec.audio, rate=sample_rate)
             self._audio.layout = "stereo"
-            self._audio.bit_rate = 192_000
+            if spec.audio == "aac":
+                self._audio.bit_rate = 192_000
         self.sample_rate = sample_rate
         self.frames = 0
         self.samples = 0
@@ -58,8 +102,12 @@ class VideoWriter:
         """Encode (n, 2) float32 stereo samples at ``sample_rate``."""
         if self._audio is None or block.shape[0] == 0:
             return
-        planar = np.ascontiguousarray(block.T, dtype=np.float32)
-        frame = av.AudioFrame.from_ndarray(planar, format="fltp", layout="stereo")
+        if self._audio.codec_context.name == "pcm_s16le":
+            pcm = (np.clip(block, -1, 1) * 32767).astype("<i2").reshape(1, -1)
+            frame = av.AudioFrame.from_ndarray(pcm, format="s16", layout="stereo")
+        else:
+            planar = np.ascontiguousarray(block.T, dtype=np.float32)
+            frame = av.AudioFrame.from_ndarray(planar, format="fltp", layout="stereo")
         frame.sample_rate = self.sample_rate
         frame.pts = self.samples
         self.samples += block.shape[0]
@@ -93,6 +141,13 @@ class VideoWriter:
                 container.close()
             except (av.FFmpegError, OSError):
                 pass  # the file is being discarded anyway
+
+    def written_files(self) -> list[Path]:
+        """The files this writer made (one, or a PNG sequence)."""
+        if self.codec != "png":
+            return [self.path]
+        pattern = self.path.name if "%" in self.path.name else self.path.stem + "_%05d.png"
+        return [self.path.with_name(pattern % (i + 1)) for i in range(self.frames)]
 
 
 def _reason(e: Exception) -> str:
