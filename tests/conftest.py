@@ -102,3 +102,16 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 120) -> subpro
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "visualizer", *args], capture_output=True,
                           text=True, timeout=timeout, env=full_env, cwd=ROOT)
+
+
+def wait_for_window(display: str, name: str = "^visualizer$", timeout: float = 30.0) -> str:
+    """The X window id of the live window once it is up (xdotool), or ''."""
+    env = dict(os.environ, DISPLAY=display)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = subprocess.run(["xdotool", "search", "--name", name], env=env,
+                               capture_output=True, text=True)
+        if found.stdout.strip():
+            return found.stdout.split()[0]
+        time.sleep(0.1)
+    return ""

@@ -13,7 +13,7 @@ import moderngl
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, wait_for_window
 from visualizer.analysis.features import FeatureFrame
 from visualizer.engine import Engine
 from visualizer.hot_reload import SceneWatcher
@@ -108,10 +108,12 @@ def test_live_window_survives_a_broken_shader_and_shows_the_error(xdisplay, tmp_
     env = dict(os.environ, DISPLAY=xdisplay, VISUALIZER_SCENES=str(scenes),
                VISUALIZER_SHADERS=str(shaders))
     proc = subprocess.Popen([sys.executable, "-m", "visualizer", "live", "--demo", "--play", "none",
-                             "--size", "320x180", "--frames", "150", "--screenshot", str(shot)],
+                             "--size", "320x180", "--frames", "240", "--screenshot", str(shot)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
-    time.sleep(1.5)
+    # Break it once the show is on (the window is up, so the scene compiled).
+    assert wait_for_window(xdisplay), "the live window never appeared"
+    time.sleep(0.3)
     touch(shaders / "live.glsl", "void mainImage(out vec4 c, in vec2 p) {\n  c = vec4(oops);\n}\n")
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err

@@ -10,7 +10,7 @@ import av
 import numpy as np
 import pytest
 
-from conftest import ROOT, run_cli, tone, write_wav
+from conftest import ROOT, run_cli, tone, wait_for_window, write_wav
 from visualizer.analysis.features import FEATURE_INDEX, FeatureFrame
 from visualizer.render.renderer import FrameTiming
 
@@ -63,13 +63,7 @@ def test_number_keys_switch_scenes(xdisplay, songs, tmp_path, renderer, scenes):
                              "--screenshot", str(shot)], env=env, cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        window = ""
-        deadline = time.monotonic() + 30
-        while not window and time.monotonic() < deadline:
-            found = subprocess.run(["xdotool", "search", "--name", "^visualizer$"], env=env,
-                                   capture_output=True, text=True)
-            window = found.stdout.split()[0] if found.stdout.strip() else ""
-            time.sleep(0.1)
+        window = wait_for_window(xdisplay)
         assert window, "the live window never appeared"
         subprocess.run(["xdotool", "windowactivate", "--sync", window], env=env, capture_output=True)
         subprocess.run(["xdotool", "key", "--window", window, "2"], env=env, check=True)
