@@ -47,9 +47,7 @@ The header names the GL renderer, the libraries and the state (hash, time) of
 """
 
 import argparse
-import contextlib
 import hashlib
-import inspect
 import json
 import os
 import platform
@@ -137,11 +135,6 @@ def file_state(rel: str) -> str:
     return f"{rel} sha1 {digest} modified {mtime}"
 
 
-def writer_defaults() -> dict:
-    params = inspect.signature(VideoWriter.__init__).parameters
-    return {k: params[k].default for k in ("crf", "preset") if k in params}
-
-
 def x264_options(path: Path) -> dict:
     """The option string libx264 writes into the stream (SEI), as a dict."""
     data = Path(path).read_bytes()
@@ -183,22 +176,6 @@ def features() -> FeatureFrame:
     frame.values[:4] = 0.7
     frame.bands[:] = np.linspace(1, 0.2, frame.bands.shape[0])
     return frame
-
-
-@contextlib.contextmanager
-def encoder_defaults(**overrides):
-    """Swap VideoWriter's keyword defaults (crf, preset) for the duration."""
-    kw = VideoWriter.__init__.__kwdefaults__
-    if kw is None:  # no keyword defaults to swap: the x264 check will show it
-        yield
-        return
-    saved = dict(kw)
-    kw.update(overrides)
-    try:
-        yield
-    finally:
-        kw.clear()
-        kw.update(saved)
 
 
 def machine_busy() -> float:
@@ -262,26 +239,10 @@ def encode_only(pool, size, fps, frames, path, **settings):
     return rate, x264_options(path)
 
 
-def render_kwargs(size, fps, settings):
-    """render_file's arguments for these encoder settings, and the VideoWriter
-    defaults to swap where render_file cannot take them (older versions)."""
-    options = getattr(offline, "RenderOptions", None)
-    if options is not None and all(k in inspect.signature(options).parameters for k in settings):
-        return {"options": options(size=size, fps=fps, progress=False, **settings)}, {}
-    params = inspect.signature(offline.render_file).parameters
-    direct = {k: v for k, v in settings.items() if k in params}
-    patch = {k: v for k, v in settings.items() if k not in params}
-    return dict(size=size, fps=fps, progress=False, **direct), patch
-
-
 def command_defaults() -> dict:
     """The crf/preset the render command uses when not told otherwise."""
-    options = getattr(offline, "RenderOptions", None)
-    if options is not None:
-        params = inspect.signature(options).parameters
-        if "crf" in params and "preset" in params:
-            return {k: params[k].default for k in ("crf", "preset")}
-    return writer_defaults()
+    defaults = offline.RenderOptions()
+    return {"crf": defaults.crf, "preset": defaults.preset}
 
 
 def full_pipeline(audio, scene, size, fps, out, **settings):
@@ -289,12 +250,11 @@ def full_pipeline(audio, scene, size, fps, out, **settings):
     t0 = time.perf_counter()
     analyze_file(audio)
     analysis = time.perf_counter() - t0
-    kwargs, patch = render_kwargs(size, fps, settings)
-    with encoder_defaults(**patch):
-        t0 = time.perf_counter()
-        frames = offline.render_file(audio, out, scenes=[scene], cues=[Cue(0, scene.key)],
-                                     **kwargs)
-        wall = time.perf_counter() - t0
+    options = offline.RenderOptions(size=size, fps=fps, progress=False, **settings)
+    t0 = time.perf_counter()
+    frames = offline.render_file(audio, out, scenes=[scene], cues=[Cue(0, scene.key)],
+                                 options=options)
+    wall = time.perf_counter() - t0
     return {"frames": frames, "wall": wall, "analysis": analysis,
             "fps": frames / wall, "fps_no_analysis": frames / max(wall - analysis, 1e-9),
             "x264": x264_options(out)}
@@ -352,8 +312,8 @@ def part1(seconds: float, repeats: int):
                   f"{full['analysis']:6.2f} {ratio:8.0%} {ratio_na:9.0%} {others:6.2f}  {verdict}",
                   flush=True)
             rows.append((tag, r_fps, e_fps, full))
-    print(f"others: CPU cores other processes kept busy on average during the row "
-          f"(above ~0.2 the row is disturbed)")
+    print("others: CPU cores other processes kept busy on average during the row "
+          "(above ~0.2 the row is disturbed)")
     print(f"encoder: render command defaults {defaults}; x264 in files: {describe(full['x264'])}")
     print("same x264 settings in encode-only and render_file outputs: "
           + ("yes" if not mismatches else "NO (" + "; ".join(mismatches) + ")"))

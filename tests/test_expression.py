@@ -2,9 +2,7 @@
 the intensity arc and its climax."""
 
 import numpy as np
-import pytest
 
-from conftest import tone
 from visualizer.analysis.analyzer import Analyzer
 from visualizer.analysis.arc import ArcTracker, arc_offline
 

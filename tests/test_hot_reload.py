@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, wait_for_window
-from visualizer.analysis.features import FeatureFrame
 from visualizer.engine import Engine
 from visualizer.hot_reload import SceneWatcher
 from visualizer.render.renderer import FrameTiming, Renderer

@@ -3,7 +3,6 @@ answer is known: f0, voicing, note names in the player's tuning, vibrato,
 latency, streaming, speed."""
 
 import csv
-import time
 from pathlib import Path
 
 import mir_eval

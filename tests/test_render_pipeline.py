@@ -2,7 +2,6 @@
 part of a track, supersampling, timelines, Ctrl-C, and bad input."""
 
 import hashlib
-import os
 import shutil
 import signal
 import subprocess

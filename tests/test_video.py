@@ -6,7 +6,7 @@ import pytest
 
 from conftest import run_cli, tone, write_wav
 from visualizer.engine import Cue
-from visualizer.offline import render_file
+from visualizer.offline import RenderOptions, render_file
 
 FPS = 30
 
@@ -25,7 +25,7 @@ def song(tmp_path_factory):
 def test_rendered_mp4_has_h264_and_aac_and_the_audio_length(song, tmp_path, scenes):
     out = tmp_path / "out.mp4"
     frames = render_file(song, out, scenes=scenes, cues=[Cue(0, "vortex"), Cue(1.6, "steppe")],
-                         size=(320, 180), fps=FPS, progress=False)
+                         options=RenderOptions(size=(320, 180), fps=FPS, progress=False))
     with av.open(str(out)) as c:
         kinds = [(s.type, s.codec_context.name) for s in c.streams]
         assert kinds == [("video", "h264"), ("audio", "aac")]
@@ -45,8 +45,8 @@ def test_rendered_mp4_has_h264_and_aac_and_the_audio_length(song, tmp_path, scen
 
 def test_the_muxed_audio_is_the_source_audio(song, tmp_path, scenes):
     out = tmp_path / "a.mp4"
-    render_file(song, out, scenes=scenes, cues=[Cue(0, "vortex")], size=(64, 36), fps=FPS,
-                progress=False)
+    render_file(song, out, scenes=scenes, cues=[Cue(0, "vortex")],
+                options=RenderOptions(size=(64, 36), fps=FPS, progress=False))
     with av.open(str(out)) as c:
         pcm = np.concatenate([f.to_ndarray()[0] for f in c.decode(audio=0)])
     sr = 48000

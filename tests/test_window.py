@@ -4,13 +4,12 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 
 import av
 import numpy as np
 import pytest
 
-from conftest import ROOT, run_cli, tone, wait_for_window, write_wav
+from conftest import ROOT, run_cli, wait_for_window, write_wav
 from visualizer.analysis.features import FEATURE_INDEX, FeatureFrame
 from visualizer.render.renderer import FrameTiming
 

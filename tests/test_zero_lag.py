@@ -8,7 +8,7 @@ import pytest
 from conftest import run_cli, write_wav
 from visualizer.analysis.track import analyze
 from visualizer.engine import Cue
-from visualizer.offline import render_file
+from visualizer.offline import RenderOptions, render_file
 from visualizer.scene import Pass, Scene
 
 SR = 48000
@@ -81,8 +81,8 @@ def test_rendered_beat_flashes_land_on_the_frame_of_the_beat(tmp_path, clicks):
     scene = Scene(key="flash", path=tmp_path / "flash.toml", passes=(Pass(shader),), title="flash")
     out = tmp_path / "flash.mp4"
     fps = 30
-    render_file(wav, out, scenes=[scene], cues=[Cue(0, "flash")], size=(32, 18), fps=fps,
-                progress=False)
+    render_file(wav, out, scenes=[scene], cues=[Cue(0, "flash")],
+                options=RenderOptions(size=(32, 18), fps=fps, progress=False))
     with av.open(str(out)) as c:
         brightness = np.array([f.to_ndarray(format="gray").mean() for f in c.decode(video=0)])
     # Around each beat, the brightest frame is the first frame at or after it

@@ -71,17 +71,13 @@ class RenderOptions:
 
 
 def render_file(audio: Path, out: Path, *, scenes: list[Scene], cues: list[Cue],
-                size: tuple[int, int] = (1280, 720), fps: int = 30, sample_rate: int = 48000,
-                progress: bool = True, settings: AnalyzerSettings | None = None,
-                render_scale: float = 1.0, options: RenderOptions | None = None,
-                track: FeatureTrack | None = None) -> int:
+                options: RenderOptions | None = None, track: FeatureTrack | None = None) -> int:
     """Render ``audio`` to ``out`` following ``cues``; returns the frame count.
 
-    ``cues`` must start with one at time 0 (or at ``options.start``).
+    ``cues`` must start with one at time 0 (or at ``options.start``);
+    ``track`` is the file's analysis when the caller already made it.
     """
-    opt = options or RenderOptions(size=size, fps=fps, sample_rate=sample_rate,
-                                   progress=progress, settings=settings,
-                                   render_scale=render_scale)
+    opt = options or RenderOptions()
     sr = opt.sample_rate
     settings = opt.settings or AnalyzerSettings(sample_rate=sr)
     track = track or analyze_file(audio, sample_rate=sr, settings=settings)

@@ -2,7 +2,6 @@
 contact sheet of every scene (what a VJ looks at before a show)."""
 
 import math
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np

@@ -157,7 +157,6 @@ def auto_cues(track: FeatureTrack, scenes: list[Scene], *, bars_per_scene: int =
     ``bars_per_scene`` bars, on a downbeat, never sooner than ``min_seconds``
     after the last; and the vortex, entered through itself, at the downbeat
     before each climax."""
-    from visualizer.analysis.features import FEATURE_INDEX
     keys = [s.key for s in scenes]
     if not keys:
         return []

@@ -164,6 +164,7 @@ class Analyzer:
         self._loud_out = np.empty((b, 2))
         self._arc_out = np.empty((b, 3))
         self._onset_pulse = 0.0
+        self._hop_index = np.arange(b)
         self._onset_decay = np.exp(-step_s / _ONSET_PULSE_S * np.arange(b + 1))
         assert [_COL[n] for n in ("level", "bass", "mid", "high")] == [0, 1, 2, 3]
 
@@ -312,13 +313,14 @@ class Analyzer:
         """Onset pulse, beat, pitch, loudness and the arc into the rows."""
         onset = self._onset[:hops]
         # Onset pulse: 1 on an onset, decaying; closed form via the last onset index.
-        idx = np.where(onset, np.arange(hops), -1)
+        hop_index = self._hop_index[:hops]
+        idx = np.where(onset, hop_index, -1)
         np.maximum.accumulate(idx, out=idx)
         pulse = rows[:, _COL["onset"]]
-        since = np.arange(hops) - idx
+        since = hop_index - idx
         np.take(self._onset_decay, np.minimum(since, hops), out=pulse)
         before = idx < 0
-        pulse[before] = self._onset_pulse * self._onset_decay[np.arange(hops)[before] + 1]
+        pulse[before] = self._onset_pulse * self._onset_decay[hop_index[before] + 1]
         self._onset_pulse = float(pulse[-1])
         rows[:, _COL["onset_count"]] = self.onsets.count - (onset.sum() - np.cumsum(onset))
         beat = self._beat_out[:hops]

@@ -10,6 +10,12 @@ _LOUD_RANGE_LU = 16.0   # this far below the reference reads as not loud at all
 _HEADROOM_LU = 8.0      # before a peak is heard, assume the first sound is this far below it
 
 
+def raw_intensity(loud, density_per_s, brightness):
+    """How much is happening: loudness against its slow peak (0..1), onsets
+    per second (6 or more read full) and brightness, weighted."""
+    return 0.55 * loud + 0.3 * np.minimum(density_per_s / 6.0, 1.0) + 0.15 * brightness
+
+
 class ArcTracker:
     """Dynamics relative to the recent past, a slow intensity arc, and a
     climax event when the arc peaks after a build.
@@ -53,9 +59,10 @@ class ArcTracker:
         self.climaxes = 0
 
     @staticmethod
-    def raw_intensity(loud: float, density_per_s: float, brightness: float) -> float:
-        """How much is happening right now, 0..1, before the slow smoothing."""
-        return 0.55 * loud + 0.3 * min(density_per_s / 6.0, 1.0) + 0.15 * brightness
+    def raw_intensity(loud, density_per_s, brightness):
+        """How much is happening right now, 0..1, before the slow smoothing
+        (floats or arrays alike)."""
+        return raw_intensity(loud, density_per_s, brightness)
 
     def process(self, short_term_lufs: np.ndarray, onsets: np.ndarray, brightness: np.ndarray,
                 out: np.ndarray) -> None:
@@ -104,8 +111,7 @@ class ArcTracker:
             self._ref = float(ref[-1])
             loud = np.where(sounding, np.clip((st - ref + _LOUD_RANGE_LU) / _LOUD_RANGE_LU,
                                               0.0, 1.0), 0.0)
-            raw = (0.55 * loud + 0.3 * np.minimum(density / self.hop_seconds / 6.0, 1.0)
-                   + 0.15 * np.asarray(brightness, np.float64))
+            raw = raw_intensity(loud, density / self.hop_seconds, np.asarray(brightness, np.float64))
             k = self._k_int
             intensity, _ = lfilter([k], [1.0, k - 1.0], raw, zi=[self.intensity * (1.0 - k)])
             self.intensity = float(intensity[-1])
@@ -189,8 +195,7 @@ def arc_offline(short_term_lufs: np.ndarray, onsets: np.ndarray, brightness: np.
     ref = np.maximum(np.maximum(ref_fwd, ref_bwd), st)
     loud = np.where(sounding, np.clip((st - ref + _LOUD_RANGE_LU) / _LOUD_RANGE_LU, 0.0, 1.0), 0.0)
     density = zero_phase(np.asarray(onsets, np.float64), 4.0) / hop_seconds
-    raw = (0.55 * loud + 0.3 * np.minimum(density / 6.0, 1.0)
-           + 0.15 * np.asarray(brightness, np.float64))
+    raw = raw_intensity(loud, density, np.asarray(brightness, np.float64))
     intensity = np.clip(zero_phase(raw, 8.0), 0.0, 1.0)
     out[:, 1] = intensity
     peaks = _climaxes(intensity, zero_phase(raw, 1.0), hop_seconds=hop_seconds,

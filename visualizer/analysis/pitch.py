@@ -605,7 +605,7 @@ class PitchTracker:
 
     # ----------------------------------------------------------------- vibrato
     def _vibrato(self, e: int, midi: np.ndarray, voiced: np.ndarray) -> None:
-        nv, ve, h = self._nv, self._ve, self._nv - 1
+        ve, h = self._ve, self._nv - 1
         vbuf, vvoi = self._vbuf, self._vvoi
         cur = vbuf[h:h + e]
         np.multiply(midi, 100.0, out=cur)

@@ -274,7 +274,7 @@ class Renderer:
         for index, p in enumerate(compiled.passes):
             prog = p.program
             for name, unit in p.samplers:
-                self._bind_sampler(compiled, name, unit, reading_own=(name == p.target))
+                self._bind_sampler(compiled, name, unit)
             _set_common(p, frame, timing, inner, self.sample_rate)
             _set(prog, "PASSINDEX", index)
             for name, value in values.items():
@@ -293,7 +293,7 @@ class Renderer:
                 buf = compiled.buffers[p.target]
                 buf[0], buf[1], buf[2], buf[3] = buf[2], buf[3], buf[0], buf[1]
 
-    def _bind_sampler(self, compiled: CompiledScene, name: str, unit: int, *, reading_own: bool):
+    def _bind_sampler(self, compiled: CompiledScene, name: str, unit: int) -> None:
         if name in compiled.buffers:
             compiled.buffers[name][0].use(unit)  # the newest complete frame of that buffer
         else:  # an ISF audio input: the audio texture's rows
