@@ -33,3 +33,7 @@ class ShaderError(VisualizerError):
 
 class OutputError(VisualizerError):
     """An output (video file, window) cannot be written or opened."""
+
+
+class ControlError(VisualizerError):
+    """A control file (MIDI map, setlist) or control address is malformed."""
