@@ -120,6 +120,7 @@ class Analyzer:
         # History: the last n_fft - hop samples plus any partial hop.
         self._keep = s.n_fft - s.hop
         self._work = np.zeros(self._keep + s.hop * b + s.hop, np.float64)
+        self._windows: dict[int, np.ndarray] = {}   # hops -> windows of _work
         self._filled = self._keep
         self._frames = np.empty((b, s.n_fft))
         self._spec = np.empty((b, n_bins), np.complex128)
@@ -218,9 +219,11 @@ class Analyzer:
     def _analyse_batch(self, hops: int) -> None:
         s = self.settings
         frames = self._frames[:hops]
-        view = np.lib.stride_tricks.sliding_window_view(
-            self._work[:self._keep + hops * s.hop], s.n_fft)[::s.hop]
-        np.copyto(frames, view[:hops])
+        view = self._windows.get(hops)
+        if view is None:  # one strided view per batch size, made once
+            view = self._windows[hops] = np.lib.stride_tricks.sliding_window_view(
+                self._work[:self._keep + hops * s.hop], s.n_fft)[::s.hop][:hops]
+        np.copyto(frames, view)
         # Remove DC per window so an offset never reads as bass.
         frames -= frames.mean(axis=1, keepdims=True)
         rows = self._rows[:hops]
