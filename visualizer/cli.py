@@ -49,6 +49,26 @@ _sensitivity = _bounded(float, 0.1, 10, "sensitivity")
 _scale = _bounded(float, 0.1, 1.0, "render scale")
 
 
+def _add_live_input(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--device", help="input device: index or part of its name (default: system default)")
+    parser.add_argument("--channel", type=int, default=1, help="input channel, from 1 (default 1)")
+    parser.add_argument("--backing-channel", type=int, metavar="N",
+                        help="a backing track on channel N of the same device, analysed apart")
+    parser.add_argument("--backing-device", metavar="DEVICE",
+                        help="a backing track from another input device (its --backing-channel)")
+    parser.add_argument("--gate", type=_bounded(float, -100, 0, "--gate"), metavar="DB",
+                        help="noise gate on the lead input at DB dBFS (keeps monitor bleed out)")
+    parser.add_argument("--backing-gate", type=_bounded(float, -100, 0, "--backing-gate"),
+                        metavar="DB", help="noise gate on the backing input")
+    parser.add_argument("--input", type=Path, help="play this audio file instead of the microphone")
+    parser.add_argument("--demo", action="store_true", help="play the built-in demo track")
+    parser.add_argument("--loop", action="store_true", help="loop the --input file")
+    parser.add_argument("--play", metavar="DEVICE", help="output device for --input/--demo: index, "
+                        "part of its name, or 'none' to show without sound (default: system default)")
+    parser.add_argument("--rate", type=int, default=48000, help="sample rate in Hz (default 48000)")
+    parser.add_argument("--buffer", type=int, default=256, help="audio buffer in frames (default 256)")
+
+
 def _add_sensitivity(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sensitivity", type=_sensitivity, default=1.0,
                         help="onset sensitivity, 0.1..10: higher hears softer onsets (default 1)")
@@ -64,23 +84,50 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     live = sub.add_parser("live", help="live window from a microphone or a file")
-    live.add_argument("--device", help="input device: index or part of its name (default: system default)")
-    live.add_argument("--channel", type=int, default=1, help="input channel, from 1 (default 1)")
-    live.add_argument("--input", type=Path, help="play this audio file instead of the microphone")
-    live.add_argument("--demo", action="store_true", help="play the built-in demo track")
-    live.add_argument("--loop", action="store_true", help="loop the --input file")
-    live.add_argument("--play", metavar="DEVICE", help="output device for --input/--demo: index, "
-                      "part of its name, or 'none' to show without sound (default: system default)")
+    _add_live_input(live)
     live.add_argument("--scene", help="scene to start with (default: the first)")
     live.add_argument("--size", type=_size, default=DEFAULT_SIZE, help="window size WxH")
     live.add_argument("--fullscreen", action="store_true")
-    live.add_argument("--rate", type=int, default=48000, help="sample rate in Hz (default 48000)")
-    live.add_argument("--buffer", type=int, default=256, help="audio buffer in frames (default 256)")
+    live.add_argument("--screen", type=_bounded(int, 0, 15, "--screen"),
+                      help="fullscreen on monitor N (`visualizer devices` lists them)")
     live.add_argument("--frames", type=int, default=0, help="quit after this many frames")
     live.add_argument("--screenshot", type=Path, help="with --frames: save the last frame as PNG")
     _add_sensitivity(live)
     live.add_argument("--render-scale", type=_scale, default=1.0,
                       help="draw every scene at this fraction of the window (x the scene's own)")
+    live.add_argument("--fixed-scale", action="store_true",
+                      help="never lower the render scale to hold the frame rate")
+    live.add_argument("--av-offset", type=_bounded(float, -500, 2000, "--av-offset"), default=0.0,
+                      metavar="MS", help="delay the picture by MS (a projector's lag is "
+                      "negative: with --input/--demo the analysis then runs MS ahead)")
+    live.add_argument("--record", type=Path, metavar="OUT.mp4",
+                      help="record the picture with the input audio (R toggles; again: OUT-2.mp4)")
+    live.add_argument("--hud", action="store_true", help="start with the heads-up display (H)")
+    live.add_argument("--setlist", type=Path, help="TOML: songs, each a sequence of cues")
+    live.add_argument("--auto", action="store_true",
+                      help="change scenes by themselves on the music's structure (A toggles)")
+    live.add_argument("--midi", metavar="PORT",
+                      help="MIDI input: part of a port name, or 'virtual' to make a port")
+    live.add_argument("--midi-map", type=Path, metavar="FILE",
+                      help="TOML: notes, programs and controls to scenes, cues and parameters "
+                      "(L then a key learns a control into it)")
+    live.add_argument("--osc-port", type=_bounded(int, 1, 65535, "--osc-port"),
+                      help="listen for OSC on this UDP port")
+    live.add_argument("--osc-host", default="127.0.0.1",
+                      help="address to listen on (default 127.0.0.1: this machine only)")
+    live.add_argument("--osc-send", metavar="HOST:PORT",
+                      help="send the analysis features by OSC every frame to HOST:PORT")
+
+    lat = sub.add_parser("latency", help="calibrate: flash the screen on every click the "
+                         "microphone hears (film it with a click track)")
+    _add_live_input(lat)
+    lat.add_argument("--size", type=_size, default=DEFAULT_SIZE, help="window size WxH")
+    lat.add_argument("--fullscreen", action="store_true")
+    lat.add_argument("--screen", type=_bounded(int, 0, 15, "--screen"), help="monitor N")
+    lat.add_argument("--frames", type=int, default=0, help="quit after this many frames")
+    lat.add_argument("--av-offset", type=_bounded(float, -500, 2000, "--av-offset"),
+                     default=0.0, metavar="MS", help="as for live")
+    _add_sensitivity(lat)
 
     render = sub.add_parser("render", help="render an audio file to a video with its sound")
     render.add_argument("audio", nargs="?", type=Path, help="audio file (WAV, FLAC, OGG, MP3...)")
@@ -195,30 +242,139 @@ def _cmd_render(args) -> int:
 
 def _cmd_live(args) -> int:
     from visualizer import scene as scenes_mod
-    from visualizer.audio.live import FilePlayer, MicSource
-    from visualizer.output.window import run_live
+    from visualizer.output.window import LiveOptions, run_live
 
     scenes = scenes_mod.discover()
     if not scenes:
         raise VisualizerError(f"no scenes in {scenes_mod.SCENES_DIR}")
     start = scenes_mod.find(args.scene, scenes).key if args.scene else scenes[0].key
+    keys = [s.key for s in scenes]
+    params = {s.key: list(s.params) for s in scenes}
+    options = LiveOptions(size=args.size, fullscreen=args.fullscreen, screen=args.screen,
+                          max_frames=args.frames, screenshot=args.screenshot,
+                          settings=_settings(args, args.rate), render_scale=args.render_scale,
+                          adaptive=not args.fixed_scale, record=args.record, hud=args.hud)
+    if args.setlist:
+        from visualizer.live.setlist import Setlist
+        from visualizer.render.renderer import TRANSITIONS_DIR
+        options.setlist = Setlist.load(args.setlist, keys,
+                                       sorted(p.stem for p in TRANSITIONS_DIR.glob("*.glsl")))
+    if options.setlist is not None and not args.scene:
+        start = options.setlist.cue().scene   # the set opens on its first cue
+    from visualizer.live.auto import AutoDirector
+    options.director = AutoDirector(
+        keys, start=start, transitions={s.key: (s.transition, s.transition_beats) for s in scenes})
+    options.auto = args.auto
+    if args.midi or args.midi_map:
+        from visualizer.live.midi import MidiInput, MidiLearn, MidiMap
+        mapping = (MidiMap.load(args.midi_map, keys, params, missing_ok=True) if args.midi_map
+                   else MidiMap(keys, params))
+        learn = MidiLearn(mapping, args.midi_map) if args.midi_map else None
+        options.controls.append(MidiInput(options.bus, mapping, port=args.midi, learn=learn))
+        options.learn = learn
+    if args.osc_port:
+        from visualizer.live.osc import OscServer
+        options.controls.append(OscServer(options.bus, host=args.osc_host, port=args.osc_port,
+                                          scenes=keys, params=params))
+    if args.osc_send:
+        options.on_frame = _feature_sender(args.osc_send)
     with tempfile.TemporaryDirectory() as tmp:
-        if args.demo or args.input:
-            path = _demo_wav(Path(tmp)) if args.demo else args.input
-            source = FilePlayer(path, sample_rate=args.rate, loop=args.loop or args.demo,
-                                output=args.play)
-        else:
-            source = MicSource(args.device, sample_rate=args.rate, buffer_size=args.buffer,
-                               channel=args.channel - 1)
-        frames = run_live(source, scenes, scene=start, size=args.size,
-                          fullscreen=args.fullscreen, max_frames=args.frames,
-                          screenshot=args.screenshot, settings=_settings(args, args.rate),
-                          render_scale=args.render_scale)
+        source = _live_source(args, Path(tmp), options)
+        result = run_live(source, scenes, scene=start, options=options)
         if getattr(source, "silent", False) and args.play != "none":
             print("visualizer: no audio output device: the file was shown but not heard",
                   file=sys.stderr)
-    print(f"{frames} frames shown, {source.overflows} input overflows")
+    _report_live(result, source)
     return 0
+
+
+def _cmd_latency(args) -> int:
+    from visualizer import scene as scenes_mod
+    from visualizer.output.window import LiveOptions, run_live
+
+    scenes = scenes_mod.discover()
+    options = LiveOptions(size=args.size, fullscreen=args.fullscreen, screen=args.screen,
+                          max_frames=args.frames, settings=_settings(args, args.rate),
+                          calibrate=True, hud=True, adaptive=False)
+    with tempfile.TemporaryDirectory() as tmp:
+        source = _live_source(args, Path(tmp), options)
+        result = run_live(source, scenes[:1], scene=scenes[0].key, options=options)
+    _report_live(result, source)
+    print(f"{result.flashes} clicks flashed")
+    return 0
+
+
+def _live_source(args, tmp: Path, options):
+    """The live input(s) the arguments name; fills in the backing input and gates."""
+    from visualizer.audio.live import FilePlayer, MicSource
+
+    offset = args.av_offset / 1000.0
+    if args.demo or args.input:
+        if args.backing_channel or args.backing_device:
+            raise VisualizerError("--backing-channel/--backing-device need a microphone input, "
+                                  "not --input or --demo")
+        path = _demo_wav(tmp) if args.demo else args.input
+        source = FilePlayer(path, sample_rate=args.rate, loop=args.loop or args.demo,
+                            output=args.play, **({"lead": -offset} if offset < 0 else {}))
+    else:
+        if offset < 0:
+            raise VisualizerError(f"--av-offset {args.av_offset:g}: a microphone cannot be "
+                                  "heard ahead of time; use a positive offset (delay the picture)")
+        channels = [args.channel - 1]
+        if args.backing_channel and not args.backing_device:
+            channels.append(args.backing_channel - 1)
+        source = MicSource(args.device, sample_rate=args.rate, buffer_size=args.buffer,
+                           channels=channels)
+        if args.backing_device:
+            options.backing = MicSource(args.backing_device, sample_rate=args.rate,
+                                        buffer_size=args.buffer,
+                                        channels=[(args.backing_channel or 1) - 1])
+        elif len(channels) == 2:
+            options.backing = _SecondRing(source)
+    options.av_offset = max(offset, 0.0)
+    if args.gate is not None or args.backing_gate is not None:
+        from visualizer.audio.gate import NoiseGate
+        if args.gate is not None:
+            options.gate = NoiseGate(threshold_db=args.gate, sample_rate=args.rate)
+        if args.backing_gate is not None:
+            options.backing_gate = NoiseGate(threshold_db=args.backing_gate, sample_rate=args.rate)
+    return source
+
+
+class _SecondRing:
+    """The backing channel of the lead's own device, as a source of its own."""
+
+    def __init__(self, source):
+        self.ring, self.sample_rate = source.rings[1], source.sample_rate
+
+    def start(self) -> None:
+        pass   # the lead's stream fills it
+
+    def stop(self) -> None:
+        pass
+
+
+def _feature_sender(target: str):
+    from visualizer.live.osc import FeatureSender
+    host, _, port = target.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise VisualizerError(f"--osc-send '{target}': expected HOST:PORT like 127.0.0.1:9001")
+    sender = FeatureSender(host, int(port))
+    return lambda show, frame: sender.send(frame.values)
+
+
+def _report_live(result, source) -> None:
+    print(f"{result.frames} frames shown, {source.overflows} input overflows, "
+          f"{result.late} late frames, {result.dropped} recorded frames dropped")
+    if result.latency:
+        print(result.latency)
+    if result.scene:
+        print(f"ended on scene {result.scene}")
+    if result.failed_commands or result.rejected_messages:
+        print(f"{result.failed_commands} control commands failed, "
+              f"{result.rejected_messages} control messages ignored")
+    for path in result.recordings:
+        print(f"recorded {path}")
 
 
 def _cmd_analyze(args) -> int:
@@ -296,12 +452,27 @@ def _cmd_sheet(args) -> int:
 def _cmd_devices(args) -> int:
     from visualizer.audio.portaudio import list_devices
     devices = list_devices()
-    if not devices:
-        print("no audio devices")
+    print("audio devices:" if devices else "no audio devices")
     for d in devices:
         kind = "/".join(k for k, n in (("in", d.inputs), ("out", d.outputs)) if n)
         print(f"{d.index:3d}  {d.name}  ({kind}: {d.inputs} in, {d.outputs} out, "
               f"{d.default_rate:.0f} Hz, {d.host_api})")
+    try:
+        from visualizer.output.window import list_screens
+        screens = list_screens()
+        print("screens (--screen N):")
+        for line in screens:
+            print(line)
+    except Exception as e:  # noqa: BLE001 -- no display is a normal state for this listing
+        print(f"no screens ({str(e).splitlines()[0] if str(e) else type(e).__name__})")
+    try:
+        from visualizer.live.midi import list_ports
+        ports = list_ports()
+        print("MIDI inputs (--midi):" if ports else "no MIDI inputs")
+        for name in ports:
+            print(f"     {name}")
+    except VisualizerError as e:
+        print(f"no MIDI inputs ({e})")
     return 0
 
 
@@ -327,7 +498,7 @@ def _demo_wav(folder: Path) -> Path:
     return path
 
 
-_COMMANDS = {"render": _cmd_render, "live": _cmd_live, "analyze": _cmd_analyze,
+_COMMANDS = {"render": _cmd_render, "live": _cmd_live, "latency": _cmd_latency, "analyze": _cmd_analyze,
              "snapshot": _cmd_snapshot, "sheet": _cmd_sheet,
              "devices": _cmd_devices,
              "scenes": _cmd_scenes, "uniforms": _cmd_uniforms}

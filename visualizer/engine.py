@@ -20,7 +20,8 @@ from visualizer.scene import Scene
 from visualizer.scene_state import SceneState
 
 QUANTIZE = ("none", "beat", "bar")
-_MAX_WAIT_S = 4.0  # a quantised switch waits no longer than this for a beat that never comes
+_MAX_WAIT_S = 4.0
+_INTENSITY = FEATURE_INDEX["intensity"]  # a quantised switch waits no longer than this for a beat that never comes
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,18 @@ class Engine:
     """Analyzer + scenes + transitions + renderer, driven one frame at a time."""
 
     def __init__(self, renderer: Renderer, scenes: list[Scene], *, scene: str,
-                 analyzer: Analyzer | None = None, transitions_dir=TRANSITIONS_DIR):
+                 analyzer: Analyzer | None = None, backing: Analyzer | None = None,
+                 transitions_dir=TRANSITIONS_DIR):
         self.renderer = renderer
         self.scenes = list(scenes)
         self.analyzer = analyzer or Analyzer(AnalyzerSettings(sample_rate=renderer.sample_rate))
+        self.backing = backing
+        """A second input's analyzer (a backing track): scenes with
+        ``input = "backing"`` follow it, and quantised switches its beat."""
+        self.backing_frame: FeatureFrame | None = None
+        self.intensity_gain = 1.0
+        """Scales the intensity arc (an expression pedal): 0 calms every
+        scene, 2 pushes it toward the climax look."""
         for s in self.scenes:
             renderer.compile(s)
         for path in sorted(transitions_dir.glob("*.glsl")):
@@ -117,36 +126,68 @@ class Engine:
     def step(self, samples: np.ndarray, timing: FrameTiming, target: moderngl.Framebuffer,
              *, capture_time: float = float("nan"),
              size: tuple[int, int] | None = None,
-             values: np.ndarray | None = None) -> FeatureFrame:
+             values: np.ndarray | None = None,
+             backing: np.ndarray | None = None) -> FeatureFrame:
         """Analyse ``samples`` (mono, new since the last step) and draw one frame.
 
         ``values`` replaces the scalar features (offline: the zero-lag
-        FeatureTrack's row for this frame's time).
+        FeatureTrack's row for this frame's time). ``backing`` are the second
+        input's new samples, when there is one.
         """
+        frame = self.listen(samples, capture_time=capture_time, values=values, backing=backing)
+        self.draw(frame, timing, target, size=size)
+        return frame
+
+    def listen(self, samples: np.ndarray, *, capture_time: float = float("nan"),
+               values: np.ndarray | None = None,
+               backing: np.ndarray | None = None) -> FeatureFrame:
+        """Analyse new samples without drawing (a frozen picture still listens)."""
         frame = self.analyzer.process(samples, capture_time)
         if values is not None:
             frame.values[:] = values
+        if self.intensity_gain != 1.0:
+            v = frame.values
+            v[_INTENSITY] = min(1.0, float(v[_INTENSITY]) * self.intensity_gain)
+        if self.backing is not None and backing is not None:
+            self.backing_frame = self.backing.process(backing, capture_time)
+        return frame
+
+    def _frame_for(self, key: str, frame: FeatureFrame) -> FeatureFrame:
+        if self.backing_frame is not None and self.states[key].scene.input == "backing":
+            return self.backing_frame
+        return frame
+
+    def draw(self, frame: FeatureFrame, timing: FrameTiming, target: moderngl.Framebuffer,
+             *, size: tuple[int, int] | None = None) -> None:
+        """Draw the current scene, or the transition under way, for ``frame``."""
         size = size or target.size
         now = timing.time
-        self._advance(frame, now)
+        self._advance(frame if self.backing_frame is None else self.backing_frame, now)
         dt = timing.delta if timing.delta > 0 else 1.0 / max(timing.fps, 1.0)
-        params = self.states[self.current].update(frame, dt)
+        own = self._frame_for(self.current, frame)
+        params = self.states[self.current].update(own, dt)
         switch = self._switch
         if switch is None or switch.start < 0:
-            self.renderer.draw(self.current, frame, timing, target, size, params)
-            return frame
+            self.renderer.draw(self.current, own, timing, target, size, params)
+            return
         progress = (now - switch.start) / switch.duration if switch.duration > 0 else 1.0
         if progress >= 1.0:
             self.current, self._switch = switch.cue.scene, None
-            params = self.states[self.current].update(frame, dt)
-            self.renderer.draw(self.current, frame, timing, target, size, params)
-            return frame
+            own = self._frame_for(self.current, frame)
+            params = self.states[self.current].update(own, dt)
+            self.renderer.draw(self.current, own, timing, target, size, params)
+            return
         nxt = switch.cue.scene
-        start = self.renderer.picture(self.current, frame, timing, size, params)
-        end = self.renderer.picture(nxt, frame, timing, size, self.states[nxt].update(frame, dt))
+        theirs = self._frame_for(nxt, frame)
+        start = self.renderer.picture(self.current, own, timing, size, params)
+        end = self.renderer.picture(nxt, theirs, timing, size, self.states[nxt].update(theirs, dt))
         self.renderer.draw_transition(switch.cue.transition or "crossfade", start, end,
                                       progress, frame, timing, target, size)
-        return frame
+
+    @property
+    def switching(self) -> str:
+        """The scene a switch under way or waiting for its beat goes to ('' none)."""
+        return self._switch.cue.scene if self._switch is not None else ""
 
     def _advance(self, frame: FeatureFrame, now: float) -> None:
         """Start a waiting switch on its beat or bar."""

@@ -5,6 +5,9 @@ and audio bindings.
     description = "The music swirls around him like a vortex."
     order = 1                  # position for keys 1-9 (optional)
     render_scale = 0.75        # draw at this fraction of the output size (optional)
+    transition = "dissolve"    # how keys, MIDI and OSC enter it (default crossfade)
+    transition_beats = 2       # over this many beats (default 1)
+    input = "lead"             # whose features drive it: lead (default) or backing
     shader = "vortex.glsl"     # one pass; or several [[passes]] (below)
 
     [params.spin]
@@ -48,7 +51,9 @@ SHADERS_DIR = Path(os.environ.get("VISUALIZER_SHADERS", ROOT / "shaders"))
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _RESERVED = {u.name for u in ALL_UNIFORMS}
 _SCENE_KEYS = {"title", "description", "shader", "order", "params", "bindings", "passes",
-               "render_scale"}
+               "render_scale", "transition", "transition_beats", "input"}
+INPUTS = ("lead", "backing")
+"""The live inputs a scene can follow: the lead (the saxophone) or a backing track."""
 _PARAM_KEYS = {"type", "default", "range", "description"}
 _BINDING_KEYS = {"param", "feature", "gain", "attack", "release"}
 _PASS_KEYS = {"shader", "target", "feedback"}
@@ -118,6 +123,11 @@ class Scene:
     """'glsl' (our prelude, Shadertoy's mainImage) or 'isf' (an ISF .fs file)."""
     audio_inputs: tuple[tuple[str, str], ...] = ()
     """ISF ``audio`` / ``audioFFT`` inputs: (sampler name, kind), bound to the audio texture."""
+    transition: str = "crossfade"
+    """The transition a live switch to this scene uses."""
+    transition_beats: float = 1.0
+    input: str = "lead"
+    """Which live input's features drive the scene (see ``INPUTS``)."""
 
     @property
     def shader(self) -> Path:
@@ -169,12 +179,23 @@ def load_scene(path: Path, *, shaders_dir: Path = SHADERS_DIR) -> Scene:
     scale = _typed(path, data, "render_scale", (int, float), default=1.0)
     if not 0.1 <= scale <= 1.0:
         raise SceneError(f"{path}: render_scale: {scale} is outside 0.1..1")
+    transition = _typed(path, data, "transition", str, default="crossfade")
+    if not (shaders_dir / "transitions" / f"{transition}.glsl").is_file():
+        known = sorted(p.stem for p in (shaders_dir / "transitions").glob("*.glsl"))
+        raise SceneError(f"{path}: transition: unknown '{transition}' (known: {', '.join(known)})")
+    beats = _typed(path, data, "transition_beats", (int, float), default=1.0)
+    if not 0 <= beats <= 64:
+        raise SceneError(f"{path}: transition_beats: {beats} is outside 0..64")
+    source = _typed(path, data, "input", str, default="lead")
+    if source not in INPUTS:
+        raise SceneError(f"{path}: input: '{source}' is not one of {', '.join(INPUTS)}")
     return Scene(
         key=path.stem, path=path, passes=passes,
         title=_typed(path, data, "title", str, default=path.stem.replace("_", " ").title()),
         description=_typed(path, data, "description", str, default=""),
         order=_typed(path, data, "order", int, default=1000),
-        params=params, bindings=bindings, render_scale=float(scale))
+        params=params, bindings=bindings, render_scale=float(scale),
+        transition=transition, transition_beats=float(beats), input=source)
 
 
 def _passes(path: Path, data: dict, shaders_dir: Path) -> tuple[Pass, ...]:

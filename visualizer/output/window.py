@@ -1,31 +1,100 @@
 """The live window: the only module that imports pyglet's windowing.
 
 The window owns the GL context; the renderer borrows it. Each redraw drains
-the live input's ring buffer, lets the engine analyse every new hop, and
-draws, so audio reaches the picture within about one hop plus one frame.
+the live input's ring buffer, lets the show apply what the controls asked
+for, lets the engine analyse every new hop, and draws the program picture
+into a framebuffer of its own. That picture is what a recording gets; the
+screen gets it faded by a blackout, with the HUD and any error over it.
+So audio reaches the picture within about one hop plus one frame.
 """
 
+import math
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import moderngl
+import numpy as np
 
 from visualizer.analysis.analyzer import Analyzer, AnalyzerSettings
+from visualizer.analysis.features import FEATURE_INDEX
+from visualizer.audio.delay import DelayLine
 from visualizer.clock import WallClock
-from visualizer.engine import Cue, Engine
+from visualizer.engine import Engine
 from visualizer.errors import OutputError
 from visualizer.hot_reload import SceneWatcher
+from visualizer.live.adaptive import AdaptiveScale
+from visualizer.live.control import TOGGLE, Command, ControlBus
+from visualizer.live.latency import FrameStats, LatencyMeter
+from visualizer.live.show import Show
 from visualizer.render.renderer import Renderer
+from visualizer.render.shader_source import GLSL_VERSION
 from visualizer.scene import Scene
 
+_PRESENT = GLSL_VERSION + """
+uniform sampler2D image;
+uniform float gain;
+in vec2 uv;
+out vec4 color;
+void main() { color = vec4(texture(image, uv).rgb * gain, 1.0); }
+"""
+_VERTEX = GLSL_VERSION + """
+out vec2 uv;
+void main() {
+    vec2 p = vec2((gl_VertexID << 1) & 2, gl_VertexID & 2);
+    uv = p;
+    gl_Position = vec4(p * 2.0 - 1.0, 0.0, 1.0);
+}
+"""
+_ONSET_COUNT = FEATURE_INDEX["onset_count"]
 
-def run_live(source, scenes: list[Scene], *, scene: str, size: tuple[int, int],
-             fullscreen: bool = False, max_frames: int = 0,
-             screenshot: Path | None = None, settings: AnalyzerSettings | None = None,
-             render_scale: float = 1.0) -> int:
+
+@dataclass
+class LiveOptions:
+    """Everything about a live run besides its input and scenes."""
+
+    size: tuple[int, int] = (1280, 720)
+    fullscreen: bool = False
+    screen: int | None = None         # fullscreen on this monitor
+    max_frames: int = 0               # quit after this many (tests, soak)
+    screenshot: Path | None = None    # with max_frames: the last frame as PNG
+    settings: AnalyzerSettings | None = None
+    render_scale: float = 1.0
+    adaptive: bool = True             # lower the scale to hold the frame rate
+    av_offset: float = 0.0            # seconds the picture is delayed
+    record: Path | None = None        # start recording at once to this file
+    hud: bool = False
+    calibrate: bool = False           # `visualizer latency`: flash on every click
+    bus: ControlBus = field(default_factory=ControlBus)
+    setlist: object = None
+    director: object = None
+    auto: bool = False
+    controls: list = field(default_factory=list)   # started with the window, stopped after
+    learn: object = None              # MidiLearn: L, then a key, binds the next control
+    backing: object = None            # a second live source (a backing track)
+    gate: object = None               # NoiseGate for the lead input
+    backing_gate: object = None
+    on_frame: object = None           # callable(show, hud_stats) each frame (tests, OSC out)
+
+
+@dataclass
+class LiveResult:
+    frames: int = 0
+    latency: str = ""
+    late: int = 0
+    dropped: int = 0
+    failed_commands: int = 0
+    rejected_messages: int = 0
+    recordings: list = field(default_factory=list)
+    scene: str = ""                   # the scene on screen at the end
+    flashes: int = 0                  # calibration: clicks flashed
+
+
+def run_live(source, scenes: list[Scene], *, scene: str,
+             options: LiveOptions | None = None) -> LiveResult:
     """Open the window and run until Esc, the window closes or ``max_frames``.
 
     ``source`` is a started-on-demand live input (MicSource or FilePlayer).
-    Returns the number of frames drawn.
     """
     import pyglet
     # pyglet checks glGetError after its own calls and would raise on errors
@@ -34,67 +103,324 @@ def run_live(source, scenes: list[Scene], *, scene: str, size: tuple[int, int],
     pyglet.options["vsync"] = True
     from pyglet.window import key
 
-    config = pyglet.gl.Config(major_version=3, minor_version=3, forward_compatible=True,
-                              double_buffer=True, depth_size=0)
-    try:
-        window = pyglet.window.Window(
-            width=size[0], height=size[1], caption="visualizer", resizable=True,
-            fullscreen=fullscreen, vsync=True, config=config)
-    except Exception as e:  # pyglet's display and config errors share no base class
-        raise OutputError(f"cannot open a window with OpenGL 3.3 ({e}); "
-                          "is there a display (DISPLAY) with OpenGL?") from None
+    o = options or LiveOptions()
+    window = _open_window(pyglet, o)
     refresh = _refresh_rate(window)
     ctx = moderngl.create_context()
     renderer = Renderer(ctx, owns_context=False, sample_rate=source.sample_rate,
-                        render_scale=render_scale)
-    state = {"frames": 0}
+                        render_scale=o.render_scale)
+    result = LiveResult()
     try:
-        settings = settings or AnalyzerSettings(sample_rate=source.sample_rate)
-        engine = Engine(renderer, scenes, scene=scene, analyzer=Analyzer(settings))
+        settings = o.settings or AnalyzerSettings(sample_rate=source.sample_rate)
+        backing = Analyzer(settings) if o.backing is not None else None
+        engine = Engine(renderer, scenes, scene=scene, analyzer=Analyzer(settings),
+                        backing=backing)
     except BaseException:
         renderer.release()
         window.close()
         raise
-    clock = WallClock(fps=refresh)
-    watcher = SceneWatcher(engine)
-    overlay = _ErrorOverlay(pyglet, window)
+    live = _Live(pyglet, window, ctx, renderer, engine, source, o, refresh, result)
 
     @window.event
     def on_draw():
-        watcher.poll()
-        samples = source.ring.drain()
-        timing = clock.tick()
-        size = window.get_framebuffer_size()
-        engine.step(samples, timing, ctx.screen, capture_time=source.ring.capture_time, size=size)
-        overlay.draw(watcher.error)
-        state["frames"] += 1
-        if max_frames and state["frames"] >= max_frames:
-            if screenshot is not None:
-                _save_screenshot(ctx.screen, size, screenshot)
-            pyglet.app.exit()
+        live.frame()
+
+    keymap = {key.LEFT: ("prev_scene",), key.RIGHT: ("next_scene",),
+              key.UP: ("prev_cue",), key.DOWN: ("next_cue",), key.PAGEUP: ("prev_cue",),
+              key.PAGEDOWN: ("next_cue",), key.SPACE: ("tap",),
+              key.B: ("blackout", TOGGLE), key.F: ("freeze", TOGGLE), key.H: ("hud", TOGGLE),
+              key.R: ("record", TOGGLE), key.A: ("auto", TOGGLE)}
 
     @window.event
     def on_key_press(symbol, modifiers):
-        if key._1 <= symbol <= key._9:
-            index = symbol - key._1
-            if index < len(engine.keys):
-                # A one-beat crossfade that starts on the next beat.
-                engine.request(Cue(0.0, engine.keys[index], "crossfade", beats=1.0,
-                                   quantize="beat"), clock.timing.time)
-        elif symbol == key.SPACE:
-            engine.analyzer.tap()  # tap tempo, at the audio time of the newest sample
+        if live.learning:
+            live.learn_key(symbol, key)
+        elif symbol == key.L and o.learn is not None:
+            live.learning = True
+        elif key._1 <= symbol <= key._9:
+            o.bus.post(Command("scene_index", value=symbol - key._1, source="key"))
+        elif symbol in keymap:
+            action, *value = keymap[symbol]
+            o.bus.post(Command(action, value=value[0] if value else 0.0, source="key"))
         elif symbol == key.ESCAPE:
             pyglet.app.exit()
         return pyglet.event.EVENT_HANDLED
 
-    source.start()
+    started = []
     try:
+        for control in o.controls:  # OSC servers start(); MIDI inputs open()
+            (getattr(control, "start", None) or control.open)()
+            started.append(control)
+        source.start()
+        if o.backing is not None:
+            o.backing.start()
+        live.begin()
         pyglet.app.run(interval=1.0 / refresh)
     finally:
-        source.stop()
+        for stop in [source.stop] + ([o.backing.stop] if o.backing is not None else []) \
+                + [getattr(c, "stop", None) or c.close for c in started]:
+            try:
+                stop()
+            except Exception:  # noqa: BLE001 -- closing must finish whatever failed
+                pass
+        live.close()
         renderer.release()
         window.close()
-    return state["frames"]
+    return result
+
+
+def _open_window(pyglet, o: LiveOptions):
+    config = pyglet.gl.Config(major_version=3, minor_version=3, forward_compatible=True,
+                              double_buffer=True, depth_size=0)
+    screen = None
+    if o.screen is not None:
+        screens = pyglet.display.get_display().get_screens()
+        if not 0 <= o.screen < len(screens):
+            raise OutputError(f"--screen {o.screen}: no such screen (there are {len(screens)}: "
+                              f"0..{len(screens) - 1}; `visualizer devices` lists them)")
+        screen = screens[o.screen]
+    try:
+        return pyglet.window.Window(
+            width=o.size[0], height=o.size[1], caption="visualizer", resizable=True,
+            fullscreen=o.fullscreen or screen is not None, screen=screen, vsync=True,
+            config=config)
+    except Exception as e:  # pyglet's display and config errors share no base class
+        raise OutputError(f"cannot open a window with OpenGL 3.3 ({e}); "
+                          "is there a display (DISPLAY) with OpenGL?") from None
+
+
+class _Live:
+    """One frame at a time: input, controls, analysis, picture, HUD, record."""
+
+    def __init__(self, pyglet, window, ctx, renderer, engine, source, o: LiveOptions,
+                 refresh: float, result: LiveResult):
+        from visualizer.live.hud import Hud, HudStats
+        self.pyglet, self.window, self.ctx = pyglet, window, ctx
+        self.renderer, self.engine, self.source, self.o = renderer, engine, source, o
+        self.result = result
+        self.refresh = refresh
+        self.clock = WallClock(fps=refresh)
+        self.watcher = SceneWatcher(engine)
+        self.overlay = _ErrorOverlay(pyglet, window)
+        self.show = Show(engine, o.bus, setlist=o.setlist, director=o.director, auto=o.auto)
+        self.show.hud = o.hud
+        self.learning = False     # L pressed: the next key picks what MIDI learn binds
+        self._polled = [c for c in o.controls if hasattr(c, "poll")]
+        self.show.recording = o.record is not None
+        self.adaptive = AdaptiveScale(1.0 / refresh, high=o.render_scale) if o.adaptive else None
+        self.latency = LatencyMeter()
+        self.frames = FrameStats(240, target_fps=refresh)
+        self.hud = Hud(window)
+        self.stats = HudStats(frames=self.frames, latency=self.latency)
+        self.delay = DelayLine(round(o.av_offset * source.sample_rate)) if o.av_offset > 0 else None
+        self.silence = np.zeros(source.sample_rate, np.float32)   # a lost input "hears" this
+        w, h = window.get_framebuffer_size()
+        self.size = (w, h)
+        self.program = ctx.texture(self.size, 4)
+        self.program.filter = (moderngl.LINEAR, moderngl.LINEAR)
+        self.program_fbo = ctx.framebuffer(color_attachments=[self.program])
+        self._present = ctx.program(vertex_shader=_VERTEX, fragment_shader=_PRESENT)
+        self._present["image"].value = 0
+        self._vao = ctx.vertex_array(self._present, [])
+        self.recorder = None
+        self._record_start = 0.0
+        self._last_onsets = 0.0
+        self._flash = 0
+        self._capture = float("nan")
+        self._last_frame_end = 0.0
+        flip = window.flip
+
+        def timed_flip():  # the moment the frame goes to the display
+            flip()
+            if self._capture == self._capture:  # not NaN
+                self.latency.add(time.perf_counter() - self._capture + o.av_offset)
+        window.flip = timed_flip
+
+    _LEARN_ACTIONS = {"I": "intensity", "N": "next_cue", "P": "prev_cue", "T": "tap",
+                      "B": "blackout", "F": "freeze", "R": "record", "A": "auto", "H": "hud"}
+
+    def learn_key(self, symbol: int, key) -> None:
+        """In learn mode: 1-9 pick a parameter of the current scene, S the
+        scene itself, a letter an action (I intensity, N/P next/previous cue,
+        T tap, B blackout, F freeze, R record, A auto, H HUD); Esc cancels.
+        The next control moved on the MIDI input is bound to it and saved."""
+        learn, self.learning = self.o.learn, False
+        if symbol == key.ESCAPE:
+            learn.cancel()
+            return
+        params = list(self.engine.states[self.engine.current].scene.params)
+        name = key.symbol_string(symbol).lstrip("_")
+        try:
+            if name.isdigit() and 1 <= int(name) <= len(params):
+                learn.arm(("param", self.engine.current, params[int(name) - 1]))
+            elif name == "S":
+                learn.arm(("scene", self.engine.current))
+            elif name in self._LEARN_ACTIONS:
+                learn.arm(self._LEARN_ACTIONS[name])
+        except Exception as e:  # noqa: BLE001 -- a target that cannot be bound is shown, not fatal
+            self.o.bus.failed += 1
+            self.o.bus.last_error = f"MIDI learn: {e}"
+
+    def begin(self) -> None:
+        if self.show.recording:
+            self._start_recording()
+
+    def frame(self) -> None:
+        t0 = time.perf_counter()
+        o, engine, show = self.o, self.engine, self.show
+        self.watcher.poll()
+        timing = self.clock.tick()
+        samples = self.source.ring.drain()
+        capture = self.source.ring.capture_time
+        lost = getattr(self.source, "status_text", "")
+        if lost and samples.shape[0] == 0:
+            n = min(round(timing.delta * self.source.sample_rate), self.silence.shape[0])
+            samples, capture = self.silence[:n], float("nan")
+        if o.gate is not None:
+            samples = o.gate.process(samples)
+        if self.delay is not None:
+            samples = self.delay.process(samples)
+        backing = None
+        if o.backing is not None:
+            backing = o.backing.ring.drain()
+            if o.backing_gate is not None:
+                backing = o.backing_gate.process(backing)
+        for control in self._polled:   # a footswitch's held and single presses come due
+            control.poll()
+        show.update(timing.time, timing.delta)
+        frame = engine.listen(samples, capture_time=capture, backing=backing)
+        if not show.frozen:
+            engine.draw(frame, timing, self.program_fbo, size=self.size)
+        self._record(samples, t0)
+        self._draw_screen(frame)
+        self._level(samples, frame)
+        if show.hud:
+            self._fill_stats(frame, lost)
+            self.hud.draw(self.stats)
+        self.overlay.draw(self.watcher.error)
+        if o.on_frame is not None:
+            o.on_frame(show, frame)
+        self.result.frames += 1
+        if self.adaptive is not None:
+            self.ctx.finish()   # the work includes the GPU's; it also keeps latency low
+            scale = self.adaptive.update(time.perf_counter() - t0)
+            self.renderer.render_scale = scale
+        self._capture = capture if samples.shape[0] else float("nan")
+        if t0 - self._last_frame_end > 0 and self._last_frame_end:
+            self.frames.add(t0 - self._last_frame_end)
+        self._last_frame_end = t0
+        if o.max_frames and self.result.frames >= o.max_frames:
+            if o.screenshot is not None:
+                _save_screenshot(self.ctx.screen, self.window.get_framebuffer_size(), o.screenshot)
+            self.pyglet.app.exit()
+
+    def _draw_screen(self, frame) -> None:
+        screen = self.ctx.screen
+        w, h = self.window.get_framebuffer_size()
+        if screen.viewport != (0, 0, w, h):  # resized: moderngl keeps the old area
+            screen.viewport = screen.scissor = (0, 0, w, h)
+        screen.use()
+        self.ctx.viewport = (0, 0, w, h)
+        if self.o.calibrate:
+            onsets = float(frame.values[_ONSET_COUNT])
+            if onsets > self._last_onsets:
+                self._flash = 3
+                self.result.flashes += int(onsets - self._last_onsets)
+            self._last_onsets = onsets
+            shade = 1.0 if self._flash > 0 else 0.0
+            self._flash -= 1
+            self.ctx.clear(shade, shade, shade)
+            return
+        self.program.use(0)
+        self._present["gain"].value = self.show.fade
+        self._vao.render(moderngl.TRIANGLES, vertices=3)
+
+    # -- recording -----------------------------------------------------------
+
+    def _record(self, samples: np.ndarray, now: float) -> None:
+        want = self.show.recording
+        if want and self.recorder is None:
+            self._start_recording()
+        elif not want and self.recorder is not None:
+            self._stop_recording()
+        if self.recorder is not None:
+            self.recorder.write_audio(samples)
+            self.recorder.submit(self.program, now - self._record_start)
+
+    def _start_recording(self) -> None:
+        from visualizer.live.recorder import LiveRecorder, next_path
+        base = self.o.record or Path(time.strftime("visualizer-%Y%m%d-%H%M%S.mp4"))
+        path = next_path(base) if self.result.recordings else base
+        try:
+            self.recorder = LiveRecorder(self.ctx, self.size, path, fps=_record_fps(self.refresh),
+                                         sample_rate=self.source.sample_rate)
+        except Exception as e:  # noqa: BLE001 -- a recording that cannot start is not fatal live
+            self.show.recording = False
+            self.o.bus.last_error = f"record: {e}"
+            self.o.bus.failed += 1
+            return
+        self._record_start = time.perf_counter()
+        self.result.recordings.append(path)
+
+    def _stop_recording(self) -> None:
+        recorder, self.recorder = self.recorder, None
+        try:
+            recorder.stop()
+            self.result.dropped += recorder.dropped
+        finally:
+            recorder.release()
+
+    # -- the HUD ---------------------------------------------------------------
+
+    def _level(self, samples: np.ndarray, frame) -> None:
+        """The input meter and its clipping lamp (lit for a while after a peak)."""
+        peak = max(float(samples.max()), -float(samples.min())) if samples.shape[0] else 0.0
+        self.stats.set_level(float(frame.values[FEATURE_INDEX["level_db"]]),
+                             20.0 * math.log10(max(peak, 1e-9)), time.perf_counter())
+
+    def _fill_stats(self, frame, lost: str) -> None:
+        s, show, engine = self.stats, self.show, self.engine
+        values = frame.values
+        s.tempo = float(values[FEATURE_INDEX["tempo"]])
+        s.beat_phase = float(values[FEATURE_INDEX["beat_phase"]])
+        voiced = values[FEATURE_INDEX["voiced"]] > 0.5
+        s.note = int(round(float(values[FEATURE_INDEX["note"]]))) if voiced else -1
+        s.cents = float(values[FEATURE_INDEX["cents"]])
+        scale = self.renderer.render_scale
+        s.scene = engine.current if scale >= 1.0 else f"{engine.current} (at {scale:.2f})"
+        setlist = show.setlist
+        s.next_cue = setlist.upcoming() if setlist is not None else (engine.switching or "")
+        s.input_overflows = self.source.overflows
+        s.dropped_frames = self.result.dropped + (self.recorder.dropped if self.recorder else 0)
+        s.recording = self.recorder is not None
+        s.blackout, s.freeze, s.auto = show.blackout, show.frozen, show.auto
+        bus, learn = self.o.bus, self.o.learn
+        problems = [lost, bus.last_error if bus.failed or bus.rejected else ""]
+        if self.learning:
+            problems.append("MIDI learn: 1-9 a parameter, S the scene, I N P T B F R A H an action")
+        elif learn is not None and (learn.armed or learn.last):
+            problems.append(f"MIDI learn: {learn.last or 'move a control'}")
+        s.warnings = " | ".join(p for p in problems if p)
+
+    def close(self) -> None:
+        if self.recorder is not None:
+            self._stop_recording()
+        self.result.latency = self.latency.summary()
+        self.result.scene = self.engine.current
+        self.result.late = self.frames.late
+        self.result.failed_commands = self.o.bus.failed
+        self.result.rejected_messages = self.o.bus.rejected
+        self.hud.release()
+        for obj in (self._vao, self._present, self.program_fbo, self.program):
+            obj.release()
+
+
+def _record_fps(refresh: float) -> int:
+    """Record at the display rate when it is a video rate, else 30."""
+    for fps in (60, 50, 30, 25, 24):
+        if abs(refresh - fps) < 1.0:
+            return fps
+    return 30
 
 
 class _ErrorOverlay:
@@ -130,8 +456,22 @@ def _refresh_rate(window) -> float:
     return float(rate) if rate and rate > 0 else 60.0
 
 
+def list_screens() -> list[str]:
+    """The monitors a fullscreen window can go to (``--screen N``)."""
+    import pyglet
+    screens = pyglet.display.get_display().get_screens()
+    lines = []
+    for i, s in enumerate(screens):
+        try:
+            rate = s.get_mode().rate
+        except Exception:  # noqa: BLE001 -- not every platform reports modes
+            rate = 0
+        hz = f", {rate} Hz" if rate else ""
+        lines.append(f"{i:3d}  {s.width}x{s.height} at ({s.x}, {s.y}){hz}")
+    return lines
+
+
 def _save_screenshot(screen: moderngl.Framebuffer, size: tuple[int, int], path: Path) -> None:
-    import numpy as np
     from visualizer.png import write_png
     w, h = size
     pixels = np.frombuffer(screen.read(viewport=(0, 0, w, h), components=3),
