@@ -366,6 +366,8 @@ def _feature_sender(target: str):
 def _report_live(result, source) -> None:
     print(f"{result.frames} frames shown, {source.overflows} input overflows, "
           f"{result.late} late frames, {result.dropped} recorded frames dropped")
+    if getattr(source, "lost_count", 0):
+        print(f"input lost {source.lost_count} times, recovered {source.recovered_count} times")
     if result.latency:
         print(result.latency)
     if result.scene:

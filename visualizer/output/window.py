@@ -213,7 +213,6 @@ class _Live:
         self.hud = Hud(window)
         self.stats = HudStats(frames=self.frames, latency=self.latency)
         self.delay = DelayLine(round(o.av_offset * source.sample_rate)) if o.av_offset > 0 else None
-        self.silence = np.zeros(source.sample_rate, np.float32)   # a lost input "hears" this
         w, h = window.get_framebuffer_size()
         self.size = (w, h)
         self.program = ctx.texture(self.size, 4)
@@ -273,9 +272,8 @@ class _Live:
         samples = self.source.ring.drain()
         capture = self.source.ring.capture_time
         lost = getattr(self.source, "status_text", "")
-        if lost and samples.shape[0] == 0:
-            n = min(round(timing.delta * self.source.sample_rate), self.silence.shape[0])
-            samples, capture = self.silence[:n], float("nan")
+        if lost and samples.shape[0] == 0:  # the show goes on, hearing silence
+            samples, capture = self.source.silence_due(), float("nan")
         if o.gate is not None:
             samples = o.gate.process(samples)
         if self.delay is not None:
