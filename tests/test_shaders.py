@@ -80,6 +80,9 @@ def write_scene(tmp_path: Path, text: str) -> Path:
     ('shader = "missing.glsl"\n', "not found"),
     ('title = "no shader"\n', "give either shader or [[passes]]"),
     ('shader = "ok.glsl"\ntitle = [1\n', "malformed TOML"),
+    ('shader = "ok.glsl"\ntransition = "swirl"\n', "transition: unknown 'swirl'"),
+    ('shader = "ok.glsl"\ntransition_beats = 100\n', "transition_beats: 100 is outside"),
+    ('shader = "ok.glsl"\ninput = "drums"\n', "input: 'drums' is not one of lead, backing"),
 ])
 def test_bad_scene_files_name_the_file_and_key(tmp_path, text, message):
     path = write_scene(tmp_path, text)

@@ -180,7 +180,7 @@ def load_scene(path: Path, *, shaders_dir: Path = SHADERS_DIR) -> Scene:
     if not 0.1 <= scale <= 1.0:
         raise SceneError(f"{path}: render_scale: {scale} is outside 0.1..1")
     transition = _typed(path, data, "transition", str, default="crossfade")
-    if not (shaders_dir / "transitions" / f"{transition}.glsl").is_file():
+    if "transition" in data and not (shaders_dir / "transitions" / f"{transition}.glsl").is_file():
         known = sorted(p.stem for p in (shaders_dir / "transitions").glob("*.glsl"))
         raise SceneError(f"{path}: transition: unknown '{transition}' (known: {', '.join(known)})")
     beats = _typed(path, data, "transition_beats", (int, float), default=1.0)
