@@ -274,6 +274,8 @@ class _Live:
         lost = getattr(self.source, "status_text", "")
         if lost and samples.shape[0] == 0:  # the show goes on, hearing silence
             samples, capture = self.source.silence_due(), float("nan")
+        if self.recorder is not None:   # the sound as it came in, before the gate
+            self.recorder.write_audio(samples)
         if o.gate is not None:
             samples = o.gate.process(samples)
         if self.delay is not None:
@@ -289,7 +291,7 @@ class _Live:
         frame = engine.listen(samples, capture_time=capture, backing=backing)
         if not show.frozen:
             engine.draw(frame, timing, self.program_fbo, size=self.size)
-        self._record(samples, t0)
+        self._record(t0)
         self._draw_screen(frame)
         self._level(samples, frame)
         if show.hud:
@@ -335,20 +337,19 @@ class _Live:
 
     # -- recording -----------------------------------------------------------
 
-    def _record(self, samples: np.ndarray, now: float) -> None:
+    def _record(self, now: float) -> None:
         want = self.show.recording
         if want and self.recorder is None:
             self._start_recording()
         elif not want and self.recorder is not None:
             self._stop_recording()
         if self.recorder is not None:
-            self.recorder.write_audio(samples)
             self.recorder.submit(self.program, now - self._record_start)
 
     def _start_recording(self) -> None:
         from visualizer.live.recorder import LiveRecorder, next_path
         base = self.o.record or Path(time.strftime("visualizer-%Y%m%d-%H%M%S.mp4"))
-        path = next_path(base) if self.result.recordings else base
+        path = next_path(base)   # never over an earlier recording
         try:
             self.recorder = LiveRecorder(self.ctx, self.size, path, fps=_record_fps(self.refresh),
                                          sample_rate=self.source.sample_rate)
@@ -364,8 +365,11 @@ class _Live:
         recorder, self.recorder = self.recorder, None
         try:
             recorder.stop()
-            self.result.dropped += recorder.dropped
+        except Exception as e:  # noqa: BLE001 -- a failed file must not stop the show
+            self.o.bus.failed += 1
+            self.o.bus.last_error = f"record: {e}"
         finally:
+            self.result.dropped += recorder.dropped
             recorder.release()
 
     # -- the HUD ---------------------------------------------------------------

@@ -1,0 +1,299 @@
+"""Record the live picture with the input audio, off the render thread.
+
+The render thread hands over each picture it drew and the samples it drained,
+and never waits. Output frame k is at k / fps: a picture is read back only
+when a frame is due (a 60 Hz display recorded at 30 fps reads every other
+one), repeated over gaps, and dropped, counted, when the encoder is behind
+and no pooled array is free; the next picture then fills its frames, so the
+picture never drifts from the sound. The read-back is asynchronous, into one
+of two pixel-pack buffers; the older one, long finished by the GPU, is copied
+into a pooled array for the encoder thread. Audio goes through a ring buffer
+of several seconds and is lost only if that overruns (then replaced by
+silence, so the sync holds).
+
+MP4 and MOV recordings are fragmented (about one fragment a second) and
+flushed packet by packet: a show cut short by a crash or SIGKILL still leaves
+a file that plays, up to its last second.
+"""
+
+import math
+import queue
+import threading
+from collections import deque
+from pathlib import Path
+
+import moderngl
+import numpy as np
+
+from visualizer.audio.ring import RingBuffer
+from visualizer.errors import OutputError, VisualizerError
+from visualizer.output.video import VideoWriter
+from visualizer.render.shader_source import GLSL_VERSION
+
+_VERTEX = GLSL_VERSION + """
+void main() {
+    vec2 p = vec2((gl_VertexID << 1) & 2, gl_VertexID & 2);
+    gl_Position = vec4(p * 2.0 - 1.0, 0.0, 1.0);
+}
+"""
+_SCALE = GLSL_VERSION + """
+uniform sampler2D image;
+uniform vec2 size;
+out vec4 color;
+void main() { color = texture(image, gl_FragCoord.xy / size); }
+"""
+_STOP = object()
+_FRAGMENTED = (".mp4", ".m4v", ".mov")
+
+
+class _LiveWriter(VideoWriter):
+    """A VideoWriter whose MP4/MOV output survives being killed: fragmented,
+    a keyframe and a fragment about every second, each packet flushed."""
+
+    def __init__(self, path, size, fps, **kwargs):
+        super().__init__(path, size, fps, **kwargs)
+        if self.path.suffix.lower() in _FRAGMENTED and self.codec != "png":
+            # Nothing is written before the first packet, so the container and
+            # encoder still take these (VideoWriter has no parameter for them).
+            self._container.container_options.update(
+                movflags="+frag_keyframe+empty_moov+default_base_moof",
+                min_frag_duration="1000000", flush_packets="1")
+            self._video.options = {**self._video.options, "g": str(fps)}
+
+
+class LiveRecorder:
+    """Encodes the pictures and audio handed over by the render thread into
+    ``path`` at a constant ``fps``, on its own thread.
+
+    ``size`` is the window's (rounded down to even). Raises OutputError (one
+    line) if the file cannot be written. Call :meth:`stop`, then
+    :meth:`release`, on the render thread with the GL context current.
+    """
+
+    def __init__(self, ctx: moderngl.Context, size: tuple[int, int], path: str | Path, *,
+                 fps: int = 30, sample_rate: int = 48000, codec: str | None = None,
+                 preset: str = "ultrafast", crf: int = 20, queued: int = 4,
+                 audio_seconds: float = 8.0):
+        w, h = int(size[0]) & ~1, int(size[1]) & ~1
+        if w <= 0 or h <= 0 or fps <= 0:
+            raise OutputError(f"{path}: cannot record {size[0]}x{size[1]} at {fps} fps")
+        self.ctx, self.size, self.fps, self.sample_rate = ctx, (w, h), int(fps), sample_rate
+        self.writer = _LiveWriter(path, (w, h), self.fps, sample_rate=sample_rate,
+                                  codec=codec, crf=crf, preset=preset)
+        self.path = self.writer.path
+        self.frames = 0          # output frames given a picture so far; after stop, in the file
+        self.dropped = 0         # output frames whose own picture was lost: encoder behind
+        self.audio_dropped = 0   # samples lost to an overrun audio ring (written as silence)
+        self.error: str | None = None  # why the encoder stopped, if it failed
+        self._lost_until = 0
+        self._stopped = False
+        self._failure: BaseException | None = None
+        try:
+            self._pbos = [ctx.buffer(reserve=w * h * 3) for _ in range(2)]
+        except BaseException:
+            self.writer.abort()
+            raise
+        self._next_pbo = 0
+        self._pending: deque = deque()  # (pbo, pixels, frames) in order
+        self._direct: tuple | None = None  # (texture, its framebuffer)
+        self._scaler: tuple | None = None  # (program, vao, texture, framebuffer)
+        # Arrays: one per read-back in flight, `queued` waiting, one being
+        # encoded and the last picture, kept for padding at the end.
+        self._free = deque(np.empty((h, w, 3), np.uint8) for _ in range(queued + 4))
+        self._work: queue.SimpleQueue = queue.SimpleQueue()
+        self._audio = RingBuffer(int(audio_seconds * sample_rate))
+        self._stereo = np.zeros((self._audio.capacity, 2), np.float32)
+        self._silenced = 0
+        self._thread = threading.Thread(target=self._encode, name="recorder", daemon=True)
+        self._thread.start()
+
+    @property
+    def encoded(self) -> int:
+        """Frames the encoder has written so far."""
+        return self.writer.frames
+
+    @property
+    def backlog(self) -> int:
+        """Pictures read back and waiting for the encoder."""
+        return self._work.qsize()
+
+    # -- render thread ----------------------------------------------------
+
+    def submit(self, texture: moderngl.Texture, now: float) -> None:
+        """The picture just drawn into ``texture`` (RGBA8, bottom row first),
+        ``now`` seconds after the recording started. Never waits."""
+        if self._stopped or self._failure is not None:
+            return
+        due = math.floor(now * self.fps) + 1  # frames 0 .. due-1 are at or before now
+        if due <= self.frames:
+            return                     # not needed: no read-back at all
+        if not self._free:             # encoder behind: the next picture fills in
+            self.dropped += due - max(self.frames, self._lost_until)
+            self._lost_until = due
+            return
+        pixels = self._free.popleft()
+        pbo = self._pbos[self._next_pbo]
+        self._next_pbo = (self._next_pbo + 1) % len(self._pbos)
+        self._source(texture).read_into(pbo, viewport=(0, 0, *self.size), components=3)
+        self._pending.append((pbo, pixels, due - self.frames))
+        self.frames = due
+        if len(self._pending) == len(self._pbos):
+            self._collect()
+
+    def write_audio(self, block: np.ndarray) -> None:
+        """Mono float32 samples drained from the input this frame. Never waits."""
+        if self._stopped or self._failure is not None:
+            return
+        n = block.shape[0]
+        if self._audio.available + n > self._audio.capacity:
+            self.audio_dropped += n
+            return
+        self._audio.write(block, 0.0)
+
+    def _source(self, texture: moderngl.Texture) -> moderngl.Framebuffer:
+        """A framebuffer holding the picture at the recording's size."""
+        tw, th = texture.size
+        w, h = self.size
+        if tw - w in (0, 1) and th - h in (0, 1):  # an odd size loses its top row
+            if self._direct is None or self._direct[0] is not texture:
+                if self._direct is not None:
+                    self._direct[1].release()
+                self._direct = (texture, self.ctx.framebuffer(color_attachments=[texture]))
+            return self._direct[1]
+        return self._scale(texture)  # the window was resized: stretch to the file's size
+
+    def _scale(self, texture: moderngl.Texture) -> moderngl.Framebuffer:
+        ctx = self.ctx
+        if self._scaler is None:
+            prog = ctx.program(vertex_shader=_VERTEX, fragment_shader=_SCALE)
+            prog["image"].value = 0
+            prog["size"].value = tuple(float(v) for v in self.size)
+            out = ctx.texture(self.size, 4)
+            self._scaler = (prog, ctx.vertex_array(prog, []), out,
+                            ctx.framebuffer(color_attachments=[out]))
+        _, vao, _, fbo = self._scaler
+        bound, viewport = ctx.fbo, ctx.viewport  # the window goes on drawing where it was
+        texture.use(0)
+        fbo.use()
+        ctx.viewport = (0, 0, *self.size)
+        vao.render(moderngl.TRIANGLES, vertices=3)
+        if bound is not None:
+            bound.use()
+            ctx.viewport = viewport
+        return fbo
+
+    def _collect(self) -> None:
+        pbo, pixels, frames = self._pending.popleft()
+        pbo.read_into(pixels)  # the GPU finished this one a frame ago
+        self._work.put((pixels, frames))
+
+    # -- encoder thread ---------------------------------------------------
+
+    def _encode(self) -> None:
+        last = None
+        try:
+            while True:
+                try:
+                    item = self._work.get(timeout=0.05)
+                except queue.Empty:
+                    item = None
+                self._write_audio()
+                if item is _STOP:
+                    break
+                if item is not None:
+                    pixels, frames = item
+                    for _ in range(frames):
+                        self.writer.write_video(pixels[::-1])  # GL rows run bottom-up
+                    if last is not None:
+                        self._free.append(last)
+                    last = pixels
+            self._pad(last)
+        except BaseException as e:  # kept for stop(), which raises it
+            self._failure = e
+            self.error = str(e)
+
+    def _write_audio(self) -> None:
+        lost = self.audio_dropped
+        block = self._audio.drain()
+        n = block.shape[0]
+        if n:
+            self._stereo[:n, 0] = block
+            self._stereo[:n, 1] = block
+            self.writer.write_audio(self._stereo[:n])
+        if lost > self._silenced:  # where the loss was is approximate; its length is exact
+            self._write_silence(lost - self._silenced)
+            self._silenced = lost
+
+    def _write_silence(self, n: int) -> None:
+        while n > 0:
+            k = min(n, self._stereo.shape[0])
+            self._stereo[:k] = 0.0
+            self.writer.write_audio(self._stereo[:k])
+            n -= k
+
+    def _pad(self, last) -> None:
+        """Make the picture and the sound end together, within a frame."""
+        writer, fps, sr = self.writer, self.fps, self.sample_rate
+        needed = -(-writer.samples * fps // sr)
+        while last is not None and writer.frames < needed:
+            writer.write_video(last[::-1])
+        self._write_silence(round(writer.frames * sr / fps) - writer.samples)
+
+    # -- lifetime ---------------------------------------------------------
+
+    def stop(self) -> None:
+        """Encode what is in flight and finish the file, which then plays.
+
+        Idempotent; safe in a ``finally:`` after KeyboardInterrupt. Raises
+        OutputError if the encoder failed on the way (``error`` says why).
+        """
+        if self._stopped:
+            return
+        self._stopped = True
+        try:
+            while self._pending:
+                self._collect()
+        except moderngl.Error:
+            self._pending.clear()  # the context is gone; the end is padded instead
+        finally:
+            self._work.put(_STOP)
+            self._thread.join()
+            self.frames = self.writer.frames  # the end was padded to the sound's length
+            if self._failure is None:
+                self.writer.close()
+            else:
+                self.writer.abort()  # fragments already written still play
+        if isinstance(self._failure, VisualizerError):
+            raise OutputError(str(self._failure)) from None
+        if self._failure is not None:
+            raise self._failure
+
+    def release(self) -> None:
+        """Release the GL objects (stopping first if need be)."""
+        try:
+            self.stop()
+        finally:
+            objs = list(self._pbos)
+            if self._direct is not None:
+                objs.append(self._direct[1])
+            if self._scaler is not None:
+                objs += [self._scaler[1], self._scaler[0], self._scaler[3], self._scaler[2]]
+            for obj in objs:
+                obj.release()
+            self._pbos, self._direct, self._scaler = [], None, None
+
+
+def next_path(path: str | Path) -> Path:
+    """``path``, or ``OUT-2.mp4``, ``OUT-3.mp4``... : the first not yet taken."""
+    path = Path(path)
+    candidate, n = path, 1
+    while _taken(candidate):
+        n += 1
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+    return candidate
+
+
+def _taken(path: Path) -> bool:
+    if path.suffix.lower() == ".png" and "%" not in path.name:  # a PNG sequence's first frame
+        return path.exists() or path.with_name(path.stem + "_00001.png").exists()
+    return path.exists()
