@@ -198,3 +198,37 @@ def test_devices_lists_the_screens(xdisplay):
     r = run_cli("devices", env={"DISPLAY": xdisplay})
     assert r.returncode == 0, r.stderr
     assert "screens (--screen N):" in r.stdout and "1280x720" in r.stdout
+
+
+FAULTY = """
+import numpy as np
+from visualizer.audio.ring import RingBuffer
+from visualizer.output.window import LiveOptions, run_live
+from visualizer.scene import discover
+
+class Flaky(RingBuffer):
+    calls = 0
+    def drain(self):
+        Flaky.calls += 1
+        if Flaky.calls % 10 == 0:
+            raise RuntimeError("the input driver hiccuped")
+        return super().drain()
+
+class Source:
+    sample_rate, overflows = 48000, 0
+    ring = Flaky(48000)
+    def start(self): self.ring.write(np.full(4800, 0.3, np.float32), 0.0)
+    def stop(self): pass
+
+r = run_live(Source(), discover(), scene="vortex", options=LiveOptions(size=(160, 90), max_frames=45))
+print("frames", r.frames, "faults", r.faults)
+"""
+
+
+def test_a_failing_frame_holds_the_last_picture_and_the_show_goes_on(xdisplay):
+    r = subprocess.run([sys.executable, "-c", FAULTY], env=dict(os.environ, DISPLAY=xdisplay),
+                       cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "frames 45 faults 4" in r.stdout, r.stdout + r.stderr
+    # Logged once, not once a frame.
+    assert r.stderr.count("a frame failed and the last picture is held") == 1

@@ -9,6 +9,7 @@ So audio reaches the picture within about one hop plus one frame.
 """
 
 import math
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,6 +89,7 @@ class LiveResult:
     recordings: list = field(default_factory=list)
     scene: str = ""                   # the scene on screen at the end
     flashes: int = 0                  # calibration: clicks flashed
+    faults: int = 0                   # frames that failed (the last picture was held)
 
 
 def run_live(source, scenes: list[Scene], *, scene: str,
@@ -123,7 +125,10 @@ def run_live(source, scenes: list[Scene], *, scene: str,
 
     @window.event
     def on_draw():
-        live.frame()
+        try:
+            live.frame()
+        except Exception as e:  # noqa: BLE001 -- the show goes on: last picture + the error
+            live.fault(e)
 
     keymap = {key.LEFT: ("prev_scene",), key.RIGHT: ("next_scene",),
               key.UP: ("prev_cue",), key.DOWN: ("next_cue",), key.PAGEUP: ("prev_cue",),
@@ -227,6 +232,8 @@ class _Live:
         self._flash = 0
         self._capture = float("nan")
         self._last_frame_end = 0.0
+        self._fault = ""
+        self._logged = time.perf_counter()
         flip = window.flip
 
         def timed_flip():  # the moment the frame goes to the display
@@ -301,6 +308,7 @@ class _Live:
         if o.on_frame is not None:
             o.on_frame(show, frame)
         self.result.frames += 1
+        self._log_latency(t0)
         if self.adaptive is not None:
             self.ctx.finish()   # the work includes the GPU's; it also keeps latency low
             scale = self.adaptive.update(time.perf_counter() - t0)
@@ -313,6 +321,40 @@ class _Live:
             if o.screenshot is not None:
                 _save_screenshot(self.ctx.screen, self.window.get_framebuffer_size(), o.screenshot)
             self.pyglet.app.exit()
+
+    def fault(self, error: Exception) -> None:
+        """A frame failed (a bug, a driver error): keep the last good picture
+        on screen with the error over it, log it once, and carry on."""
+        import traceback
+        self.result.faults += 1
+        text = f"{type(error).__name__}: {error}"
+        if text != self._fault:
+            self._fault = text
+            print(f"visualizer: a frame failed and the last picture is held: {text}",
+                  file=sys.stderr)
+            traceback.print_exc()
+        try:
+            self._present_program()
+            self.overlay.draw(f"frame failed ({self.result.faults}x): {text}")
+        except Exception:  # noqa: BLE001 -- nothing more can be done for this frame
+            pass
+
+    def _log_latency(self, now: float) -> None:
+        """A line on stderr every 30 s for whoever watches the console."""
+        if now - self._logged >= 30.0 and self.latency.count:
+            self._logged = now
+            print(f"visualizer: {self.latency.summary()}, {self.frames.fps:.0f} fps, "
+                  f"{self.frames.late} late, {self.source.overflows} input overflows",
+                  file=sys.stderr)
+
+    def _present_program(self) -> None:
+        screen = self.ctx.screen
+        w, h = self.window.get_framebuffer_size()
+        screen.use()
+        self.ctx.viewport = (0, 0, w, h)
+        self.program.use(0)
+        self._present["gain"].value = self.show.fade
+        self._vao.render(moderngl.TRIANGLES, vertices=3)
 
     def _draw_screen(self, frame) -> None:
         screen = self.ctx.screen
@@ -331,9 +373,7 @@ class _Live:
             self._flash -= 1
             self.ctx.clear(shade, shade, shade)
             return
-        self.program.use(0)
-        self._present["gain"].value = self.show.fade
-        self._vao.render(moderngl.TRIANGLES, vertices=3)
+        self._present_program()
 
     # -- recording -----------------------------------------------------------
 
