@@ -95,3 +95,28 @@ def test_renderer_releases_what_it_made():
     r.offscreen((64, 64))
     r.release()
     assert r.scenes == {}
+
+
+def test_changing_the_render_scale_remakes_the_scaled_buffers(renderer, scenes):
+    """The live window's adaptive scale changes render_scale between frames:
+    the picture must be the one a fresh start at the new scale draws (a stale
+    buffer left a smaller copy of the scene in a corner)."""
+    from visualizer.analysis.features import FeatureFrame
+    from visualizer.render.renderer import FrameTiming
+    renderer.activate()
+    scene = next(s for s in scenes if s.key == "vortex")
+    renderer.compile(scene)
+    target = renderer.offscreen((96, 54))
+    frame, timing = FeatureFrame(), FrameTiming(time=2.0)
+    pictures = []
+    try:
+        for first in (0.5, 0.8):
+            renderer.render_scale = first
+            renderer.draw("vortex", frame, timing, target.fbo)
+            renderer.render_scale = 0.8
+            renderer.draw("vortex", frame, timing, target.fbo)
+            pictures.append(target.read().copy())
+            renderer.scenes["vortex"].release_textures()
+    finally:
+        renderer.render_scale = 1.0
+    np.testing.assert_array_equal(pictures[0], pictures[1])

@@ -77,7 +77,7 @@ class CompiledScene:
     buffers: dict = field(default_factory=dict)    # name -> [texture, fbo] (+ [texture, fbo])
     picture: tuple | None = None                   # (texture, fbo) at the output size
     scaled: tuple | None = None                    # (texture, fbo) at the render size
-    size: tuple[int, int] = (0, 0)                 # output size the textures were made for
+    size: tuple = ()                               # (output size, render size) they were made for
 
     @property
     def source(self) -> ShaderSource:
@@ -96,7 +96,7 @@ class CompiledScene:
         for objs in list(self.buffers.values()) + [self.picture, self.scaled]:
             for obj in objs or ():
                 obj.release()
-        self.buffers, self.picture, self.scaled, self.size = {}, None, None, (0, 0)
+        self.buffers, self.picture, self.scaled, self.size = {}, None, None, ()
 
     def release(self) -> None:
         self.release_textures()
@@ -300,11 +300,13 @@ class Renderer:
             self.audio_texture.use(unit)
 
     def _ensure_textures(self, compiled: CompiledScene, size: tuple[int, int]) -> None:
-        if compiled.size == tuple(size) and compiled.picture is not None:
-            return
-        compiled.release_textures()
+        # Made again when the output size or the render scale changes (the
+        # live window's adaptive scale), never per frame otherwise.
         scale = compiled.scene.render_scale * self.render_scale
         inner = _scaled(size, scale)
+        if compiled.size == (tuple(size), inner) and compiled.picture is not None:
+            return
+        compiled.release_textures()
         ctx = self.ctx
         for p in compiled.scene.passes:
             if not p.target:
@@ -322,7 +324,7 @@ class Renderer:
         small = ctx.texture(inner, 4)
         small.filter = (moderngl.LINEAR, moderngl.LINEAR)
         compiled.scaled = (small, ctx.framebuffer(color_attachments=[small]))
-        compiled.size = tuple(size)
+        compiled.size = (tuple(size), inner)
 
     def _blit_to(self, texture: moderngl.Texture, target: moderngl.Framebuffer, size) -> None:
         texture.use(0)
