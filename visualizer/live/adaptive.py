@@ -15,7 +15,8 @@ class AdaptiveScale:
     """``update(work_seconds)`` once a frame; ``scale`` is what to draw at."""
 
     def __init__(self, period: float, *, high: float = 1.0, low: float = 0.35,
-                 budget: float = 0.85, cooldown: int = 30, recover: int = 120):
+                 budget: float = 0.85, cooldown: int = 30, recover: int = 120,
+                 warmup: int = 90):
         self.period = period
         self.high, self.low = high, min(low, high)
         self.budget = budget * period   # seconds of work a frame may take
@@ -24,7 +25,7 @@ class AdaptiveScale:
         self.scale = high
         self.changes = 0
         self._work = 0.0
-        self._wait = cooldown
+        self._wait = warmup             # the first frames (start-up) decide nothing
         self._easy = 0
 
     def update(self, work: float) -> float:
