@@ -403,6 +403,29 @@ def test_learn_binds_a_cc_saves_the_file_and_a_reload_agrees(tmp_path):
                                    normalized=True, source="midi")]
 
 
+def test_learn_control_first_then_target(tmp_path):
+    """The other order: L, move a control (it does nothing yet), then key the
+    target; the last control moved is the one bound."""
+    path = tmp_path / "learned.toml"
+    mapping = MidiMap.load(path, SCENES, PARAMS, missing_ok=True)
+    learn = MidiLearn(mapping, path)
+    bus = ControlBus()
+    midi = MidiInput(bus, mapping, learn=learn)
+    learn.listen()
+    midi.feed(cc(30, 10))
+    midi.feed(cc(22, 70))                                   # the one the player meant
+    assert bus.drain() == [] and not path.exists()
+    learn.arm("intensity")
+    assert learn.last == "cc 22 -> intensity" and not learn.armed
+    midi.feed(cc(22, 127))
+    assert bus.drain() == [Command("intensity", value=1.0, source="midi")]
+    assert tomllib.loads(path.read_text())["cc"] == [{"cc": 22, "action": "intensity"}]
+    learn.listen()
+    learn.cancel()                                          # Esc: nothing held, nothing bound
+    midi.feed(cc(30, 10))
+    assert tomllib.loads(path.read_text())["cc"] == [{"cc": 22, "action": "intensity"}]
+
+
 def test_learn_replaces_the_controls_old_binding_and_keeps_the_files_comments(tmp_path):
     from visualizer.scene import discover
     scenes = discover()

@@ -434,6 +434,8 @@ class MidiLearn:
         if mapping.path is None:
             mapping.path = self.path
         self._entry: dict | None = None
+        self._listening = False
+        self._moved = None       # the control moved while listening, bound by arm()
         self._lock = threading.Lock()
         self.last = ""
         """What the last learn bound, e.g. ``cc 21 -> param vortex.spin`` (for the HUD)."""
@@ -449,19 +451,36 @@ class MidiLearn:
         (action, value). Raises ControlError for a target that cannot be bound."""
         entry = _target_entry(target)
         self.mapping._out("MIDI learn", entry, "cc" if _knob(entry) else "footswitch")  # validates
-        self._entry = entry
+        with self._lock:
+            moved, self._moved, self._listening = self._moved, None, False
+            self._entry = entry
+        if moved is not None:   # the control came first: bind it now
+            self.offer(moved)
+
+    def listen(self) -> None:
+        """Learn mode, control first: controls moved from now on do nothing;
+        the last of them is bound by the next :meth:`arm`."""
+        with self._lock:
+            self._listening, self._moved = True, None
 
     def cancel(self) -> None:
-        self._entry = None
+        with self._lock:
+            self._entry, self._listening, self._moved = None, False, None
 
     def offer(self, msg) -> bool:
         """Learn ``msg`` if armed and it is a CC, note-on or program change;
-        True when it was learned (it then does nothing else)."""
-        if self._entry is None:
-            return False
+        True when it was learned or held for a later arm() (it then does
+        nothing else)."""
         kind = {"control_change": "cc", "note_on": "note", "program_change": "program"}.get(msg.type)
         if kind is None or (kind == "note" and msg.velocity == 0):
             return False
+        if self._entry is None:
+            if not self._listening:
+                return False
+            with self._lock:
+                if self._listening:
+                    self._moved = msg
+                    return True
         with self._lock:
             entry = self._entry
             if entry is None or (kind == "program" and _knob(entry)):

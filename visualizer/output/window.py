@@ -142,6 +142,7 @@ def run_live(source, scenes: list[Scene], *, scene: str,
             live.learn_key(symbol, key)
         elif symbol == key.L and o.learn is not None:
             live.learning = True
+            o.learn.listen()   # a control moved now is bound by the key that follows
         elif key._1 <= symbol <= key._9:
             o.bus.post(Command("scene_index", value=symbol - key._1, source="key"))
         elif symbol in keymap:
@@ -249,7 +250,8 @@ class _Live:
         """In learn mode: 1-9 pick a parameter of the current scene, S the
         scene itself, a letter an action (I intensity, N/P next/previous cue,
         T tap, B blackout, F freeze, R record, A auto, H HUD); Esc cancels.
-        The next control moved on the MIDI input is bound to it and saved."""
+        The control moved since L, or else the next one, is bound to it and
+        saved."""
         learn, self.learning = self.o.learn, False
         if symbol == key.ESCAPE:
             learn.cancel()
