@@ -185,6 +185,9 @@ def test_latency_calibration_flashes_on_clicks(xdisplay, mic_file):
     (("--osc-send", "nohostport"), "--osc-send 'nohostport'"),
     (("--av-offset", "-50"), "a microphone cannot be heard ahead of time"),
     (("--setlist", "/no/such/set.toml"), "set.toml"),
+    (("--record", "/no/such/dir/show.mp4"), "show.mp4: cannot write video"),
+    (("--setlist", "examples/setlist.toml", "--scene", "club"), "not both"),
+    (("--osc-host", "0.0.0.0"), "give --osc-port too"),
 ])
 def test_bad_live_options_give_one_line_and_status_2(xdisplay, args, words):
     r = run_cli("live", "--size", SIZE, "--frames", "5", *args, env={"DISPLAY": xdisplay})
@@ -232,3 +235,36 @@ def test_a_failing_frame_holds_the_last_picture_and_the_show_goes_on(xdisplay):
     assert "frames 45 faults 4" in r.stdout, r.stdout + r.stderr
     # Logged once, not once a frame.
     assert r.stderr.count("a frame failed and the last picture is held") == 1
+
+
+def test_r_stops_and_starts_a_new_file_without_stalling_the_show(xdisplay, song, tmp_path):
+    out_file = tmp_path / "set.mp4"
+    proc = start_live(xdisplay, "--input", str(song), "--record", str(out_file), frames=420)
+    assert wait_for_window(xdisplay), "the live window never appeared"
+    time.sleep(1.5)                  # record a while
+    keys(xdisplay, "r", pause=1.5)   # stop: the file is finished off the render thread
+    keys(xdisplay, "r", pause=1.5)   # and a second one starts, never over the first
+    code, out, err = finish(proc)
+    assert code == 0, err
+    second = tmp_path / "set-2.mp4"
+    assert f"recorded {out_file}" in out and f"recorded {second}" in out
+    for path in (out_file, second):
+        with av.open(str(path)) as c:
+            assert sum(1 for _ in c.decode(video=0)) > 10, path
+
+
+def test_the_picture_follows_a_resized_window(xdisplay, song, tmp_path):
+    shot = tmp_path / "resized.png"
+    env = dict(os.environ, DISPLAY=xdisplay)
+    proc = start_live(xdisplay, "--input", str(song), "--screenshot", str(shot), frames=150)
+    window = wait_for_window(xdisplay)
+    assert window, "the live window never appeared"
+    subprocess.run(["xdotool", "windowsize", window, "400", "300"], env=env, check=True)
+    code, out, err = finish(proc)
+    assert code == 0, err
+    picture = read_png(shot)
+    assert picture.shape == (300, 400, 3)
+    # Drawn at the new size, not the old one stretched: the vortex's bright
+    # core stays round and centred, so both halves of the picture match in brightness.
+    left, right = picture[:, :200].mean(), picture[:, 200:].mean()
+    assert abs(left - right) < 0.25 * max(left, right)

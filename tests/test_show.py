@@ -164,3 +164,14 @@ def test_the_delay_line_delays_by_exactly_its_length(delay, blocks):
     y = np.concatenate(out) if out else np.zeros(0, np.float32)
     expected = np.concatenate([np.zeros(delay, np.float32), x])[:total]
     np.testing.assert_array_equal(y, expected)
+
+
+def test_the_pedal_scales_each_analysed_hop_once(show):
+    """Frames without a new hop keep the intensity (it must not compound)."""
+    engine = show.engine
+    engine.listen(np.tile(tone(220, 1.0, amp=0.7), 8))
+    show.bus.post(Command("intensity", value=0.25))   # gain 0.5
+    show.update(0.0, 0.0)
+    empty = np.zeros(0, np.float32)
+    values = [float(engine.listen(empty).values[FEATURE_INDEX["intensity"]]) for _ in range(5)]
+    assert values[0] > 0 and values == [values[0]] * 5

@@ -86,7 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     live = sub.add_parser("live", help="live window from a microphone or a file")
     _add_live_input(live)
     live.add_argument("--scene", help="scene to start with (default: the first)")
-    live.add_argument("--size", type=_size, default=DEFAULT_SIZE, help="window size WxH")
+    live.add_argument("--size", type=_size, help="window size WxH (default 1280x720; "
+                      "fullscreen: the monitor's own)")
     live.add_argument("--fullscreen", action="store_true")
     live.add_argument("--screen", type=_bounded(int, 0, 15, "--screen"),
                       help="fullscreen on monitor N (`visualizer devices` lists them)")
@@ -121,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     lat = sub.add_parser("latency", help="calibrate: flash the screen on every click the "
                          "microphone hears (film it with a click track)")
     _add_live_input(lat)
-    lat.add_argument("--size", type=_size, default=DEFAULT_SIZE, help="window size WxH")
+    lat.add_argument("--size", type=_size, help="window size WxH (default 1280x720)")
     lat.add_argument("--fullscreen", action="store_true")
     lat.add_argument("--screen", type=_bounded(int, 0, 15, "--screen"), help="monitor N")
     lat.add_argument("--frames", type=int, default=0, help="quit after this many frames")
@@ -250,7 +251,13 @@ def _cmd_live(args) -> int:
     start = scenes_mod.find(args.scene, scenes).key if args.scene else scenes[0].key
     keys = [s.key for s in scenes]
     params = {s.key: list(s.params) for s in scenes}
-    options = LiveOptions(size=args.size, fullscreen=args.fullscreen, screen=args.screen,
+    if args.setlist and args.scene:
+        raise VisualizerError("live: give --scene or --setlist (which opens on its first cue), "
+                              "not both")
+    if args.osc_host != "127.0.0.1" and not args.osc_port:
+        raise VisualizerError(f"--osc-host {args.osc_host}: give --osc-port too")
+    options = LiveOptions(size=args.size or DEFAULT_SIZE, size_given=args.size is not None,
+                          fullscreen=args.fullscreen, screen=args.screen,
                           max_frames=args.frames, screenshot=args.screenshot,
                           settings=_settings(args, args.rate), render_scale=args.render_scale,
                           adaptive=not args.fixed_scale, record=args.record, hud=args.hud)
@@ -270,7 +277,8 @@ def _cmd_live(args) -> int:
         mapping = (MidiMap.load(args.midi_map, keys, params, missing_ok=True) if args.midi_map
                    else MidiMap(keys, params))
         learn = MidiLearn(mapping, args.midi_map) if args.midi_map else None
-        options.controls.append(MidiInput(options.bus, mapping, port=args.midi, learn=learn))
+        midi = MidiInput(options.bus, mapping, port=args.midi, learn=learn)
+        options.controls.append(_VirtualMidi(midi) if args.midi == "virtual" else midi)
         options.learn = learn
     if args.osc_port:
         from visualizer.live.osc import OscServer
@@ -293,7 +301,8 @@ def _cmd_latency(args) -> int:
     from visualizer.output.window import LiveOptions, run_live
 
     scenes = scenes_mod.discover()
-    options = LiveOptions(size=args.size, fullscreen=args.fullscreen, screen=args.screen,
+    options = LiveOptions(size=args.size or DEFAULT_SIZE, size_given=args.size is not None,
+                          fullscreen=args.fullscreen, screen=args.screen,
                           max_frames=args.frames, settings=_settings(args, args.rate),
                           calibrate=True, hud=True, adaptive=False)
     with tempfile.TemporaryDirectory() as tmp:
@@ -331,7 +340,7 @@ def _live_source(args, tmp: Path, options):
                                         channels=[(args.backing_channel or 1) - 1])
         elif len(channels) == 2:
             options.backing = _SecondRing(source)
-    options.av_offset = max(offset, 0.0)
+    options.av_offset = offset
     if args.gate is not None or args.backing_gate is not None:
         from visualizer.audio.gate import NoiseGate
         if args.gate is not None:
@@ -339,6 +348,22 @@ def _live_source(args, tmp: Path, options):
         if args.backing_gate is not None:
             options.backing_gate = NoiseGate(threshold_db=args.backing_gate, sample_rate=args.rate)
     return source
+
+
+class _VirtualMidi:
+    """``--midi virtual``: a port of our own for a DAW or another program to play into."""
+
+    def __init__(self, midi):
+        self.midi = midi
+
+    def start(self) -> None:
+        self.midi.open_virtual("visualizer")
+
+    def poll(self) -> None:
+        self.midi.poll()
+
+    def stop(self) -> None:
+        self.midi.close()
 
 
 class _SecondRing:

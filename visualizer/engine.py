@@ -58,6 +58,7 @@ class Engine:
         ``input = "backing"`` follow it, and quantised switches its beat."""
         self.backing_frame: FeatureFrame | None = None
         self.intensity_gain = 1.0
+        self._gained: dict[int, int] = {}   # frame -> the hop count its gain was applied at
         """Scales the intensity arc (an expression pedal): 0 calms every
         scene, 2 pushes it toward the climax look."""
         for s in self.scenes:
@@ -145,11 +146,14 @@ class Engine:
         frame = self.analyzer.process(samples, capture_time)
         if values is not None:
             frame.values[:] = values
-        if self.intensity_gain != 1.0:
-            v = frame.values
-            v[_INTENSITY] = min(1.0, float(v[_INTENSITY]) * self.intensity_gain)
         if self.backing is not None and backing is not None:
             self.backing_frame = self.backing.process(backing, capture_time)
+        if self.intensity_gain != 1.0:
+            # Once per analysed hop: the values persist between hops.
+            for f in (frame, self.backing_frame):
+                if f is not None and f.hops != self._gained.get(id(f)):
+                    self._gained[id(f)] = f.hops
+                    f.values[_INTENSITY] = min(1.0, float(f.values[_INTENSITY]) * self.intensity_gain)
         return frame
 
     def _frame_for(self, key: str, frame: FeatureFrame) -> FeatureFrame:

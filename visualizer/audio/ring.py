@@ -18,6 +18,7 @@ class RingBuffer:
         self._written = 0  # total samples written (producer only)
         self._read = 0     # total samples read (consumer only)
         self.capture_time = float("nan")  # perf_counter() of the newest block
+        self.drained_time = float("nan")  # capture time of the newest block drain() returned
         self.overflows = 0  # blocks the consumer lost because it fell behind
         self._out = np.zeros(self.capacity, np.float32)
 
@@ -32,9 +33,11 @@ class RingBuffer:
         self._data[start:start + first] = block[:first]
         if first < n:
             self._data[:n - first] = block[first:]
-        self.capture_time = capture_time
-        # Publish after the copy: the reader never sees a half-written block.
+        # Publish after the copy: the reader never sees a half-written block;
+        # and the time after the count, so a reader that takes the time first
+        # never credits a block it has not drained.
         self._written += n
+        self.capture_time = capture_time
 
     @property
     def available(self) -> int:
@@ -47,6 +50,7 @@ class RingBuffer:
         The view is valid until the next call. If the producer lapped the
         reader, the lost samples are skipped and counted in ``overflows``.
         """
+        self.drained_time = self.capture_time   # of the newest block drained, or older
         written = self._written
         if written - self._read > self.capacity:
             self.overflows += 1

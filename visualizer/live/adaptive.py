@@ -4,7 +4,7 @@ heavy for the machine, by drawing it at fewer pixels and scaling it up.
 The controller watches the render thread's work per frame (drawing plus
 waiting for the GPU to finish). Above the budget it drops the scale at once
 by the square root of the overshoot (the cost goes with the pixel count);
-well under it for a while it creeps back up. Scales move in steps of 0.05 so
+with room for the next step up for a while (2 s) it creeps back. Scales move in steps of 0.05 so
 the scene's buffers are not reallocated every frame.
 """
 
@@ -21,7 +21,7 @@ class AdaptiveScale:
         self.high, self.low = high, min(low, high)
         self.budget = budget * period   # seconds of work a frame may take
         self.cooldown = cooldown        # frames to wait after a change
-        self.recover = recover          # frames under half the budget before going up
+        self.recover = recover          # frames with room for a step before going up
         self.scale = high
         self.changes = 0
         self._work = 0.0
@@ -36,7 +36,8 @@ class AdaptiveScale:
             return self.scale
         if self._work > self.budget and self.scale > self.low:
             self._set(self.scale * math.sqrt(self.budget / self._work) * 0.95)
-        elif self._work < 0.5 * self.budget and self.scale < self.high:
+        elif self.scale < self.high and \
+                self._work * ((self.scale + 0.05) / self.scale) ** 2 < 0.75 * self.budget:
             self._easy += 1
             if self._easy >= self.recover:
                 self._set(self.scale + 0.05)

@@ -18,6 +18,7 @@ a file that plays, up to its last second.
 
 import math
 import queue
+import sys
 import threading
 from collections import deque
 from pathlib import Path
@@ -241,11 +242,14 @@ class LiveRecorder:
 
     # -- lifetime ---------------------------------------------------------
 
-    def stop(self) -> None:
+    def stop(self, *, wait: bool = True) -> None:
         """Encode what is in flight and finish the file, which then plays.
 
         Idempotent; safe in a ``finally:`` after KeyboardInterrupt. Raises
         OutputError if the encoder failed on the way (``error`` says why).
+        With ``wait=False`` only the read-backs (GL) happen here; the
+        encoder's queue and the file are finished on a thread of their own,
+        so the render thread does not stall (errors then go to ``error``).
         """
         if self._stopped:
             return
@@ -255,14 +259,36 @@ class LiveRecorder:
                 self._collect()
         except moderngl.Error:
             self._pending.clear()  # the context is gone; the end is padded instead
-        finally:
-            self._work.put(_STOP)
-            self._thread.join()
-            self.frames = self.writer.frames  # the end was padded to the sound's length
-            if self._failure is None:
-                self.writer.close()
-            else:
-                self.writer.abort()  # fragments already written still play
+        except BaseException:
+            self._pending.clear()
+            self._finish()
+            raise
+        if not wait:
+            self._closer = threading.Thread(target=self._finish_quietly, name="recorder-close")
+            self._closer.start()   # not a daemon: the program waits for the file to be whole
+            return
+        self._finish()
+        self._raise_failure()
+
+    def _finish(self) -> None:
+        self._work.put(_STOP)
+        self._thread.join()
+        self.frames = self.writer.frames  # the end was padded to the sound's length
+        if self._failure is None:
+            self.writer.close()
+        else:
+            self.writer.abort()  # fragments already written still play
+
+    def _finish_quietly(self) -> None:
+        try:
+            self._finish()
+        except Exception as e:  # noqa: BLE001 -- reported through error, on no one's stack
+            self._failure = self._failure or e
+        if self._failure is not None:
+            self.error = str(self._failure)
+            print(f"visualizer: recording {self.path}: {self.error}", file=sys.stderr)
+
+    def _raise_failure(self) -> None:
         if isinstance(self._failure, VisualizerError):
             raise OutputError(str(self._failure)) from None
         if self._failure is not None:

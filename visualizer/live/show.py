@@ -35,6 +35,7 @@ class Show:
         self.recording = False      # what the controls want; the window acts on it
         self.intensity = 0.5        # the pedal: 0.5 leaves the intensity arc as it is
         self.last_action = ""
+        self.tap_offset = 0.0       # --av-offset: the analysis hears this much late
         self._handlers = {
             "scene": self._scene, "scene_index": self._scene_index,
             "next_scene": lambda c, now: self._step_scene(1, now),
@@ -43,7 +44,7 @@ class Show:
             "param": self._param, "intensity": self._intensity,
             "blackout": self._toggle("blackout"), "freeze": self._toggle("frozen"),
             "hud": self._toggle("hud"), "record": self._toggle("recording"),
-            "auto": self._auto, "tap": lambda c, now: self.engine.analyzer.tap(),
+            "auto": self._auto, "tap": self._tap,
         }
 
     def update(self, now: float, dt: float) -> None:
@@ -58,10 +59,14 @@ class Show:
                 self.bus.last_error = f"{command.action}: {e}"
         if self.auto and self.director is not None:
             engine = self.engine
-            cue = self.director.update(engine.analyzer.frame.values, now,
-                                       current=engine.switching or engine.current)
-            if cue is not None:
-                self.engine.request(cue, now)
+            try:
+                cue = self.director.update(engine.analyzer.frame.values, now,
+                                           current=engine.switching or engine.current)
+                if cue is not None:
+                    engine.request(cue, now)
+            except Exception as e:  # noqa: BLE001 -- the automatic mode is a control too
+                self.bus.failed += 1
+                self.bus.last_error = f"auto: {e}"
         target = 0.0 if self.blackout else 1.0
         step = dt / FADE_SECONDS if dt > 0 else 1.0
         self.fade = min(self.fade + step, target) if target > self.fade else max(self.fade - step, target)
@@ -123,6 +128,10 @@ class Show:
         if c.normalized:
             value = param.low + min(max(value, 0.0), 1.0) * (param.high - param.low)
         state.set(c.target, value)
+
+    def _tap(self, c: Command, now: float) -> None:
+        analyzer = self.engine.analyzer
+        analyzer.tap(analyzer.frame.time + self.tap_offset)  # when the player tapped
 
     def _intensity(self, c: Command, now: float) -> None:
         if not math.isfinite(c.value):

@@ -48,6 +48,7 @@ void main() {
 }
 """
 _ONSET_COUNT = FEATURE_INDEX["onset_count"]
+_MODIFIERS = set()   # filled with pyglet's modifier keys when a window opens
 
 
 @dataclass
@@ -55,6 +56,7 @@ class LiveOptions:
     """Everything about a live run besides its input and scenes."""
 
     size: tuple[int, int] = (1280, 720)
+    size_given: bool = False          # --size named: fullscreen switches the monitor to it
     fullscreen: bool = False
     screen: int | None = None         # fullscreen on this monitor
     max_frames: int = 0               # quit after this many (tests, soak)
@@ -62,7 +64,8 @@ class LiveOptions:
     settings: AnalyzerSettings | None = None
     render_scale: float = 1.0
     adaptive: bool = True             # lower the scale to hold the frame rate
-    av_offset: float = 0.0            # seconds the picture is delayed
+    av_offset: float = 0.0            # seconds the picture is delayed (negative: a played
+                                      # file is heard that much after it is analysed)
     record: Path | None = None        # start recording at once to this file
     hud: bool = False
     calibrate: bool = False           # `visualizer latency`: flash on every click
@@ -106,6 +109,8 @@ def run_live(source, scenes: list[Scene], *, scene: str,
     from pyglet.window import key
 
     o = options or LiveOptions()
+    _MODIFIERS.update((key.LSHIFT, key.RSHIFT, key.LCTRL, key.RCTRL, key.LALT, key.RALT,
+                       key.LMETA, key.RMETA, key.CAPSLOCK))
     window = _open_window(pyglet, o)
     refresh = _refresh_rate(window)
     ctx = moderngl.create_context()
@@ -186,10 +191,13 @@ def _open_window(pyglet, o: LiveOptions):
                               f"0..{len(screens) - 1}; `visualizer devices` lists them)")
         screen = screens[o.screen]
     try:
+        fullscreen = o.fullscreen or screen is not None
+        # Fullscreen keeps the monitor's own mode (a 1080p projector stays 1080p)
+        # unless a size was asked for.
+        w, h = (None, None) if fullscreen and not o.size_given else o.size
         return pyglet.window.Window(
-            width=o.size[0], height=o.size[1], caption="visualizer", resizable=True,
-            fullscreen=o.fullscreen or screen is not None, screen=screen, vsync=True,
-            config=config)
+            width=w, height=h, caption="visualizer", resizable=True,
+            fullscreen=fullscreen, screen=screen, vsync=True, config=config)
     except Exception as e:  # pyglet's display and config errors share no base class
         raise OutputError(f"cannot open a window with OpenGL 3.3 ({e}); "
                           "is there a display (DISPLAY) with OpenGL?") from None
@@ -218,7 +226,10 @@ class _Live:
         self.frames = FrameStats(240, target_fps=refresh)
         self.hud = Hud(window)
         self.stats = HudStats(frames=self.frames, latency=self.latency)
-        self.delay = DelayLine(round(o.av_offset * source.sample_rate)) if o.av_offset > 0 else None
+        delay = round(o.av_offset * source.sample_rate) if o.av_offset > 0 else 0
+        self.delay = DelayLine(delay) if delay else None
+        self.backing_delay = DelayLine(delay) if delay and o.backing is not None else None
+        self.show.tap_offset = o.av_offset
         w, h = window.get_framebuffer_size()
         self.size = (w, h)
         self.program = ctx.texture(self.size, 4)
@@ -252,46 +263,69 @@ class _Live:
         T tap, B blackout, F freeze, R record, A auto, H HUD); Esc cancels.
         The control moved since L, or else the next one, is bound to it and
         saved."""
+        if symbol in _MODIFIERS:
+            return   # Shift and friends: still waiting for the key
         learn, self.learning = self.o.learn, False
-        if symbol == key.ESCAPE:
-            learn.cancel()
-            return
         params = list(self.engine.states[self.engine.current].scene.params)
         name = key.symbol_string(symbol).lstrip("_")
+        target = None
+        if name.isdigit() and 1 <= int(name) <= len(params):
+            target = ("param", self.engine.current, params[int(name) - 1])
+        elif name == "S":
+            target = ("scene", self.engine.current)
+        elif name in self._LEARN_ACTIONS:
+            target = self._LEARN_ACTIONS[name]
         try:
-            if name.isdigit() and 1 <= int(name) <= len(params):
-                learn.arm(("param", self.engine.current, params[int(name) - 1]))
-            elif name == "S":
-                learn.arm(("scene", self.engine.current))
-            elif name in self._LEARN_ACTIONS:
-                learn.arm(self._LEARN_ACTIONS[name])
+            if target is None:   # Esc, or a key that names nothing: MIDI works as before
+                learn.cancel()
+            else:
+                learn.arm(target)
         except Exception as e:  # noqa: BLE001 -- a target that cannot be bound is shown, not fatal
+            learn.cancel()
             self.o.bus.failed += 1
             self.o.bus.last_error = f"MIDI learn: {e}"
 
     def begin(self) -> None:
-        if self.show.recording:
-            self._start_recording()
+        if self.show.recording:   # --record: a file that cannot be written stops us here
+            self._start_recording(strict=True)
+
+    def _follow_window_size(self) -> None:
+        """The program picture follows the window (a resize, a window manager)."""
+        size = tuple(self.window.get_framebuffer_size())
+        if size == self.size or min(size) < 1:
+            return
+        self.program_fbo.release()
+        self.program.release()
+        self.size = size
+        self.program = self.ctx.texture(size, 4)
+        self.program.filter = (moderngl.LINEAR, moderngl.LINEAR)
+        self.program_fbo = self.ctx.framebuffer(color_attachments=[self.program])
 
     def frame(self) -> None:
         t0 = time.perf_counter()
+        self._capture = float("nan")
         o, engine, show = self.o, self.engine, self.show
         self.watcher.poll()
+        self._follow_window_size()
         timing = self.clock.tick()
         samples = self.source.ring.drain()
-        capture = self.source.ring.capture_time
+        capture = self.source.ring.drained_time
         lost = getattr(self.source, "status_text", "")
         if lost and samples.shape[0] == 0:  # the show goes on, hearing silence
             samples, capture = self.source.silence_due(), float("nan")
-        if self.recorder is not None:   # the sound as it came in, before the gate
+        if self.delay is not None:
+            samples = self.delay.process(samples)
+        if self.recorder is not None:   # the sound as the picture hears it, before the gate
             self.recorder.write_audio(samples)
         if o.gate is not None:
             samples = o.gate.process(samples)
-        if self.delay is not None:
-            samples = self.delay.process(samples)
         backing = None
         if o.backing is not None:
             backing = o.backing.ring.drain()
+            if getattr(o.backing, "status_text", "") and backing.shape[0] == 0:
+                backing = o.backing.silence_due()
+            if self.backing_delay is not None:
+                backing = self.backing_delay.process(backing)
             if o.backing_gate is not None:
                 backing = o.backing_gate.process(backing)
         for control in self._polled:   # a footswitch's held and single presses come due
@@ -313,8 +347,8 @@ class _Live:
         self._log_latency(t0)
         if self.adaptive is not None:
             self.ctx.finish()   # the work includes the GPU's; it also keeps latency low
-            scale = self.adaptive.update(time.perf_counter() - t0)
-            self.renderer.render_scale = scale
+            if not engine.switching:   # a transition draws two scenes: not the scene's cost
+                self.renderer.render_scale = self.adaptive.update(time.perf_counter() - t0)
         self._capture = capture if samples.shape[0] else float("nan")
         if t0 - self._last_frame_end > 0 and self._last_frame_end:
             self.frames.add(t0 - self._last_frame_end)
@@ -329,6 +363,7 @@ class _Live:
         on screen with the error over it, log it once, and carry on."""
         import traceback
         self.result.faults += 1
+        self._capture = float("nan")   # this frame shows no new sound
         text = f"{type(error).__name__}: {error}"
         if text != self._fault:
             self._fault = text
@@ -337,9 +372,11 @@ class _Live:
             traceback.print_exc()
         try:
             self._present_program()
-            self.overlay.draw(f"frame failed ({self.result.faults}x): {text}")
+            self.overlay.draw(f"a frame failed, the last picture is held: {text}")
         except Exception:  # noqa: BLE001 -- nothing more can be done for this frame
             pass
+        if self.o.max_frames and self.result.frames + self.result.faults >= self.o.max_frames:
+            self.pyglet.app.exit()
 
     def _log_latency(self, now: float) -> None:
         """A line on stderr every 30 s for whoever watches the console."""
@@ -388,7 +425,7 @@ class _Live:
         if self.recorder is not None:
             self.recorder.submit(self.program, now - self._record_start)
 
-    def _start_recording(self) -> None:
+    def _start_recording(self, strict: bool = False) -> None:
         from visualizer.live.recorder import LiveRecorder, next_path
         base = self.o.record or Path(time.strftime("visualizer-%Y%m%d-%H%M%S.mp4"))
         path = next_path(base)   # never over an earlier recording
@@ -396,20 +433,26 @@ class _Live:
             self.recorder = LiveRecorder(self.ctx, self.size, path, fps=_record_fps(self.refresh),
                                          sample_rate=self.source.sample_rate)
         except Exception as e:  # noqa: BLE001 -- a recording that cannot start is not fatal live
+            if strict:
+                raise
             self.show.recording = False
             self.o.bus.last_error = f"record: {e}"
             self.o.bus.failed += 1
+            print(f"visualizer: record: {e}", file=sys.stderr)
             return
         self._record_start = time.perf_counter()
         self.result.recordings.append(path)
 
-    def _stop_recording(self) -> None:
+    def _stop_recording(self, wait: bool = False) -> None:
+        """Stop recording; the file is finished on a thread of its own unless
+        ``wait`` (at exit), so the show does not stall on R."""
         recorder, self.recorder = self.recorder, None
         try:
-            recorder.stop()
+            recorder.stop(wait=wait)
         except Exception as e:  # noqa: BLE001 -- a failed file must not stop the show
             self.o.bus.failed += 1
             self.o.bus.last_error = f"record: {e}"
+            print(f"visualizer: record: {e}", file=sys.stderr)
         finally:
             self.result.dropped += recorder.dropped
             recorder.release()
@@ -436,10 +479,13 @@ class _Live:
         s.next_cue = setlist.upcoming() if setlist is not None else (engine.switching or "")
         s.input_overflows = self.source.overflows
         s.dropped_frames = self.result.dropped + (self.recorder.dropped if self.recorder else 0)
-        s.recording = self.recorder is not None
+        rec = self.recorder
+        s.recording = rec is not None and rec.error is None
         s.blackout, s.freeze, s.auto = show.blackout, show.frozen, show.auto
         bus, learn = self.o.bus, self.o.learn
-        problems = [lost, bus.last_error if bus.failed or bus.rejected else ""]
+        problems = [lost, getattr(self.o.backing, "status_text", ""),
+                    f"record: {rec.error}" if rec is not None and rec.error else "",
+                    bus.last_error if bus.failed or bus.rejected else ""]
         if self.learning:
             problems.append("MIDI learn: 1-9 a parameter, S the scene, I N P T B F R A H an action")
         elif learn is not None and (learn.armed or learn.last):
@@ -448,7 +494,7 @@ class _Live:
 
     def close(self) -> None:
         if self.recorder is not None:
-            self._stop_recording()
+            self._stop_recording(wait=True)
         self.result.latency = self.latency.summary()
         self.result.scene = self.engine.current
         self.result.late = self.frames.late
