@@ -239,7 +239,7 @@ class _Live:
         self._present["image"].value = 0
         self._vao = ctx.vertex_array(self._present, [])
         self.recorder = None
-        self._record_start = 0.0
+        self._recorded = 0   # samples given to the recorder: its clock
         self._last_onsets = 0.0
         self._flash = 0
         self._capture = float("nan")
@@ -317,6 +317,7 @@ class _Live:
             samples = self.delay.process(samples)
         if self.recorder is not None:   # the sound as the picture hears it, before the gate
             self.recorder.write_audio(samples)
+            self._recorded += samples.shape[0]
         if o.gate is not None:
             samples = o.gate.process(samples)
         backing = None
@@ -334,7 +335,7 @@ class _Live:
         frame = engine.listen(samples, capture_time=capture, backing=backing)
         if not show.frozen:
             engine.draw(frame, timing, self.program_fbo, size=self.size)
-        self._record(t0)
+        self._record()
         self._draw_screen(frame)
         self._level(samples, frame)
         if show.hud:
@@ -416,14 +417,16 @@ class _Live:
 
     # -- recording -----------------------------------------------------------
 
-    def _record(self, now: float) -> None:
+    def _record(self) -> None:
         want = self.show.recording
         if want and self.recorder is None:
             self._start_recording()
         elif not want and self.recorder is not None:
             self._stop_recording()
         if self.recorder is not None:
-            self.recorder.submit(self.program, now - self._record_start)
+            # The picture is timed by the sound it shows (the samples recorded
+            # so far), so the two cannot drift apart however long the set.
+            self.recorder.submit(self.program, self._recorded / self.source.sample_rate)
 
     def _start_recording(self, strict: bool = False) -> None:
         from visualizer.live.recorder import LiveRecorder, next_path
@@ -440,7 +443,7 @@ class _Live:
             self.o.bus.failed += 1
             print(f"visualizer: record: {e}", file=sys.stderr)
             return
-        self._record_start = time.perf_counter()
+        self._recorded = 0
         self.result.recordings.append(path)
 
     def _stop_recording(self, wait: bool = False) -> None:
