@@ -29,20 +29,8 @@ import numpy as np
 from visualizer.audio.ring import RingBuffer
 from visualizer.errors import OutputError, VisualizerError
 from visualizer.output.video import VideoWriter
-from visualizer.render.shader_source import GLSL_VERSION
+from visualizer.render.shader_source import BLIT_FRAGMENT, FULLSCREEN_VERTEX
 
-_VERTEX = GLSL_VERSION + """
-void main() {
-    vec2 p = vec2((gl_VertexID << 1) & 2, gl_VertexID & 2);
-    gl_Position = vec4(p * 2.0 - 1.0, 0.0, 1.0);
-}
-"""
-_SCALE = GLSL_VERSION + """
-uniform sampler2D image;
-uniform vec2 size;
-out vec4 color;
-void main() { color = texture(image, gl_FragCoord.xy / size); }
-"""
 _STOP = object()
 _FRAGMENTED = (".mp4", ".m4v", ".mov")
 
@@ -166,7 +154,7 @@ class LiveRecorder:
     def _scale(self, texture: moderngl.Texture) -> moderngl.Framebuffer:
         ctx = self.ctx
         if self._scaler is None:
-            prog = ctx.program(vertex_shader=_VERTEX, fragment_shader=_SCALE)
+            prog = ctx.program(vertex_shader=FULLSCREEN_VERTEX, fragment_shader=BLIT_FRAGMENT)
             prog["image"].value = 0
             prog["size"].value = tuple(float(v) for v in self.size)
             out = ctx.texture(self.size, 4)

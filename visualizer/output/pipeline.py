@@ -16,7 +16,7 @@ import moderngl
 import numpy as np
 
 from visualizer.output.video import VideoWriter
-from visualizer.render.shader_source import GLSL_VERSION
+from visualizer.render.shader_source import FULLSCREEN_VERTEX, GLSL_VERSION
 
 _RESOLVE = GLSL_VERSION + """
 uniform sampler2D image;
@@ -34,12 +34,6 @@ void main() {
     color = acc / float(factor * factor);
 }
 """
-_VERTEX = GLSL_VERSION + """
-void main() {
-    vec2 p = vec2((gl_VertexID << 1) & 2, gl_VertexID & 2);
-    gl_Position = vec4(p * 2.0 - 1.0, 0.0, 1.0);
-}
-"""
 _STOP = object()
 
 
@@ -55,7 +49,7 @@ class FramePipeline:
         self.source_fbo = ctx.framebuffer(color_attachments=[self.source])
         self._out = ctx.texture(size, 4)
         self._out_fbo = ctx.framebuffer(color_attachments=[self._out])
-        self._prog = ctx.program(vertex_shader=_VERTEX, fragment_shader=_RESOLVE)
+        self._prog = ctx.program(vertex_shader=FULLSCREEN_VERTEX, fragment_shader=_RESOLVE)
         self._prog["image"].value = 0
         self._prog["factor"].value = supersample
         self._prog["height"].value = h

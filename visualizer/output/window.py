@@ -29,24 +29,9 @@ from visualizer.live.control import TOGGLE, Command, ControlBus
 from visualizer.live.latency import FrameStats, LatencyMeter
 from visualizer.live.show import Show
 from visualizer.render.renderer import Renderer
-from visualizer.render.shader_source import GLSL_VERSION
+from visualizer.render.shader_source import BLIT_FRAGMENT, FULLSCREEN_VERTEX
 from visualizer.scene import Scene
 
-_PRESENT = GLSL_VERSION + """
-uniform sampler2D image;
-uniform float gain;
-in vec2 uv;
-out vec4 color;
-void main() { color = vec4(texture(image, uv).rgb * gain, 1.0); }
-"""
-_VERTEX = GLSL_VERSION + """
-out vec2 uv;
-void main() {
-    vec2 p = vec2((gl_VertexID << 1) & 2, gl_VertexID & 2);
-    uv = p;
-    gl_Position = vec4(p * 2.0 - 1.0, 0.0, 1.0);
-}
-"""
 _ONSET_COUNT = FEATURE_INDEX["onset_count"]
 _MODIFIERS = set()   # filled with pyglet's modifier keys when a window opens
 
@@ -235,7 +220,7 @@ class _Live:
         self.program = ctx.texture(self.size, 4)
         self.program.filter = (moderngl.LINEAR, moderngl.LINEAR)
         self.program_fbo = ctx.framebuffer(color_attachments=[self.program])
-        self._present = ctx.program(vertex_shader=_VERTEX, fragment_shader=_PRESENT)
+        self._present = ctx.program(vertex_shader=FULLSCREEN_VERTEX, fragment_shader=BLIT_FRAGMENT)
         self._present["image"].value = 0
         self._vao = ctx.vertex_array(self._present, [])
         self.recorder = None
@@ -393,6 +378,7 @@ class _Live:
         screen.use()
         self.ctx.viewport = (0, 0, w, h)
         self.program.use(0)
+        self._present["size"].value = (float(w), float(h))
         self._present["gain"].value = self.show.fade
         self._vao.render(moderngl.TRIANGLES, vertices=3)
 

@@ -19,23 +19,11 @@ import numpy as np
 
 from visualizer.analysis.features import FEATURE_INDEX, SCALAR_FEATURES, TEXTURE_WIDTH, FeatureFrame
 from visualizer.errors import OutputError
-from visualizer.render.shader_source import GLSL_VERSION, ShaderSource, load_fragment
+from visualizer.render.shader_source import (BLIT_FRAGMENT, FULLSCREEN_VERTEX, GLSL_VERSION,
+                                               ShaderSource, load_fragment)
 from visualizer.render.uniforms import prelude_declarations
 from visualizer.scene import SHADERS_DIR, Scene
 
-_VERTEX = GLSL_VERSION + """
-// A full-screen triangle from gl_VertexID: no vertex buffer needed.
-void main() {
-    vec2 p = vec2((gl_VertexID << 1) & 2, gl_VertexID & 2);
-    gl_Position = vec4(p * 2.0 - 1.0, 0.0, 1.0);
-}
-"""
-_BLIT = GLSL_VERSION + """
-uniform sampler2D image;
-uniform vec2 size;
-out vec4 color;
-void main() { color = texture(image, gl_FragCoord.xy / size); }
-"""
 TRANSITIONS_DIR = SHADERS_DIR / "transitions"
 
 
@@ -121,7 +109,7 @@ class Renderer:
         self.scenes: dict[str, CompiledScene] = {}
         self.transitions: dict[str, CompiledPass] = {}
         self._targets: list["OffscreenTarget"] = []
-        self._blit = ctx.program(vertex_shader=_VERTEX, fragment_shader=_BLIT)
+        self._blit = ctx.program(vertex_shader=FULLSCREEN_VERTEX, fragment_shader=BLIT_FRAGMENT)
         self._blit_vao = ctx.vertex_array(self._blit, [])
 
     @classmethod
@@ -185,7 +173,7 @@ class Renderer:
 
     def _program(self, source: ShaderSource) -> moderngl.Program:
         try:
-            return self.ctx.program(vertex_shader=_VERTEX, fragment_shader=source.text)
+            return self.ctx.program(vertex_shader=FULLSCREEN_VERTEX, fragment_shader=source.text)
         except moderngl.Error as e:
             raise source.describe(str(e)) from None
 

@@ -131,3 +131,22 @@ def _find_include(name: str, here: Path, include_dirs: list[Path]) -> Path | Non
         if candidate.is_file():
             return candidate
     return None
+
+
+FULLSCREEN_VERTEX = GLSL_VERSION + """
+// A full-screen triangle from gl_VertexID: no vertex buffer needed.
+void main() {
+    vec2 p = vec2((gl_VertexID << 1) & 2, gl_VertexID & 2);
+    gl_Position = vec4(p * 2.0 - 1.0, 0.0, 1.0);
+}
+"""
+"""The vertex shader of every full-screen pass (scenes, blits, transitions)."""
+
+BLIT_FRAGMENT = GLSL_VERSION + """
+uniform sampler2D image;
+uniform vec2 size;
+uniform float gain = 1.0;
+out vec4 color;
+void main() { color = vec4(texture(image, gl_FragCoord.xy / size).rgb * gain, 1.0); }
+"""
+"""Draws ``image`` stretched over a target of ``size`` pixels, times ``gain``."""
