@@ -228,7 +228,7 @@ class _Live:
         self._last_onsets = 0.0
         self._flash = 0
         self._capture = float("nan")
-        self._last_frame_end = 0.0
+        self._last_start = 0.0
         self._fault = ""
         self._logged = time.perf_counter()
         flip = window.flip
@@ -336,9 +336,9 @@ class _Live:
             if not engine.switching:   # a transition draws two scenes: not the scene's cost
                 self.renderer.render_scale = self.adaptive.update(time.perf_counter() - t0)
         self._capture = capture if samples.shape[0] else float("nan")
-        if t0 - self._last_frame_end > 0 and self._last_frame_end:
-            self.frames.add(t0 - self._last_frame_end)
-        self._last_frame_end = t0
+        if t0 - self._last_start > 0 and self._last_start:
+            self.frames.add(t0 - self._last_start)
+        self._last_start = t0
         if o.max_frames and self.result.frames >= o.max_frames:
             if o.screenshot is not None:
                 _save_screenshot(self.ctx.screen, self.window.get_framebuffer_size(), o.screenshot)
