@@ -407,6 +407,7 @@ def _report_live(result, source) -> None:
 def _cmd_analyze(args) -> int:
     import numpy as np
     from visualizer.analysis import report
+    from visualizer.analysis.pitch import note_name
     from visualizer.analysis.track import analyze_file
 
     track = analyze_file(args.audio, settings=_settings(args))
@@ -418,8 +419,8 @@ def _cmd_analyze(args) -> int:
           f"integrated loudness {track.integrated_lufs:.1f} LUFS")
     if notes.size:
         lo, hi = (int(round(v)) for v in np.percentile(notes, [5, 95]))
-        print(f"  pitched {voiced.mean() * 100:.0f}% of the time, notes {_note_name(lo)} to "
-              f"{_note_name(hi)}, tuning {np.median(track.column('tuning')[voiced]):+.0f} cents")
+        print(f"  pitched {voiced.mean() * 100:.0f}% of the time, notes {note_name(lo)} to "
+              f"{note_name(hi)}, tuning {np.median(track.column('tuning')[voiced]):+.0f} cents")
     if args.output:
         rows = report.write_csv(track, args.output, rate=args.rate)
         print(f"wrote {args.output} ({rows} rows)")
@@ -427,11 +428,6 @@ def _cmd_analyze(args) -> int:
         report.plot(track, args.plot, title=str(args.audio.name))
         print(f"wrote {args.plot}")
     return 0
-
-
-def _note_name(midi: int) -> str:
-    names = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-    return f"{names[midi % 12]}{midi // 12 - 1}"
 
 
 def _audio_arg(args, folder: Path) -> Path:

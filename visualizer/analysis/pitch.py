@@ -66,6 +66,14 @@ _EPS = 1e-20
 _AS_STRIDED = np.lib.stride_tricks.as_strided
 
 
+NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+
+
+def note_name(midi: int) -> str:
+    """'C4' for MIDI note 60."""
+    return f"{NOTE_NAMES[midi % 12]}{midi // 12 - 1}"
+
+
 def _kaiser_lowpass(n_taps: int, cutoff: float, sample_rate: float, beta: float) -> np.ndarray:
     n = np.arange(n_taps) - (n_taps - 1) / 2
     h = np.sinc(2 * cutoff / sample_rate * n) * np.kaiser(n_taps, beta)

@@ -78,13 +78,16 @@ class ControlBus:
             self.rejected += 1
             self.last_error = why
 
+    def pop(self) -> Command | None:
+        """The oldest queued command, or None (the render thread; allocates nothing)."""
+        try:
+            return self._queue.popleft()
+        except IndexError:
+            return None
+
     def drain(self) -> list[Command]:
-        """Every queued command, oldest first (the render thread)."""
+        """Every queued command, oldest first."""
         out = []
-        queue = self._queue
-        while queue:
-            try:
-                out.append(queue.popleft())
-            except IndexError:
-                break
+        while (command := self.pop()) is not None:
+            out.append(command)
         return out

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from visualizer.analysis.pitch import note_name
 from visualizer.live.latency import FrameStats, LatencyMeter
 
 CLIP_DBFS = -0.1
@@ -43,7 +44,6 @@ LAMP_OFF = (62, 30, 30, 255)
 GRAPH_OK = (110, 190, 160, 190)
 GRAPH_LATE = (255, 96, 64, 255)
 FONT = ["DejaVu Sans Mono", "Menlo", "Consolas", "Liberation Mono", "monospace"]
-NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 
 
 @dataclass
@@ -84,11 +84,6 @@ class HudStats:
         if peak_dbfs >= CLIP_DBFS:
             self.clip_until = now + CLIP_HOLD
         self.clipping = now < self.clip_until
-
-
-def note_name(midi: int) -> str:
-    """'C4' for MIDI note 60."""
-    return f"{NOTE_NAMES[midi % 12]}{midi // 12 - 1}"
 
 
 def note_text(note: int, cents: float) -> str:

@@ -50,7 +50,7 @@ class Show:
     def update(self, now: float, dt: float) -> None:
         """Apply every queued command, let the automatic mode decide, and
         advance the blackout fade. ``now``: the engine's clock time."""
-        for command in self.bus.drain():
+        while (command := self.bus.pop()) is not None:
             try:
                 self._handlers[command.action](command, now)
                 self.last_action = f"{command.source or 'control'}: {command.action} {command.target}".strip()
