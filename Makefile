@@ -7,13 +7,17 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SYSTEM_PACKAGES := portaudio19-dev libasound2-dev libegl1 libgl1 libegl-mesa0 libgl1-mesa-dri xvfb xauth xdotool
 
-.PHONY: demo test live system clean
+.PHONY: demo test fuzz live system clean
 
 demo: $(STAMP)
 	$(BIN)/visualizer render --demo -o demo.mp4
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# A long random fuzz campaign at every door (make test runs a short fixed pass).
+fuzz: $(STAMP)
+	VISUALIZER_FUZZ=campaign $(BIN)/python -m pytest -m fuzz -p no:cacheprovider
 
 live: $(STAMP)
 	$(BIN)/visualizer live --demo
