@@ -1,7 +1,9 @@
 """OSC control and feature output over real UDP loopback sockets."""
 
 import math
+import signal
 import socket
+import struct
 import threading
 import time
 
@@ -18,6 +20,8 @@ from pythonosc.udp_client import SimpleUDPClient
 from visualizer.analysis.features import SCALAR_FEATURES
 from visualizer.errors import ControlError
 from visualizer.live.control import TOGGLE, Command, ControlBus
+from conftest import wait_for_window
+from visualizer.live import osc
 from visualizer.live.osc import FeatureSender, OscServer
 
 SCENES = ["tunnel", "vortex", "eyes"]
@@ -397,3 +401,206 @@ def test_an_error_while_handling_is_counted_and_survived(capfd):
         _client(srv).send_message("/tap", [])
         assert _until_end(srv) == [_osc("tap")]
     assert "RuntimeError: bus on fire" in capfd.readouterr().err
+
+
+# -- hostile datagrams: checked before python-osc sees them ------------------------
+
+def _bundle(*elements: bytes, time_tag: bytes = (1).to_bytes(8, "big")) -> bytes:
+    return b"#bundle\0" + time_tag + b"".join(len(e).to_bytes(4, "big") + e for e in elements)
+
+
+def _sized(size: int, rest: bytes = b"") -> bytes:
+    """A bundle whose one element claims ``size`` bytes and holds ``rest``."""
+    return b"#bundle\0" + bytes(8) + struct.pack(">i", size) + rest
+
+
+TAP = OscMessageBuilder("/tap").build().dgram
+HOSTILE = b"#bundle\0" + bytes(8) + struct.pack(">i", -4)   # python-osc loops forever on it
+
+MALFORMED = [
+    (HOSTILE, "_ELEMENT"),
+    (_sized(0), "_ELEMENT"),                              # python-osc logs, loops on nothing
+    (_sized(64, TAP), "_ELEMENT"),                        # claims more than it holds
+    (_sized(6, TAP + b"\0\0"), "_SIZE"),                  # not a multiple of 4
+    (_sized(4, b"xyz\0"), "_NOT_OSC"),                    # python-osc logs "could not identify"
+    (_sized(-2**31, TAP), "_ELEMENT"),
+    (_nested_bundles(osc.MAX_DEPTH + 1), "_DEEP"),
+    (b"#bundle\0" + bytes(4), "_ELEMENT"),                # no time tag
+    (b"/tap\0\0\0\0,c\0\0\0\0\0A", "_TAG"),               # python-osc logs "unhandled type"
+    (b"/tap\0\0\0\0,I\0\0", "_TAG"),
+    (b"/tap\0\0\0\0,\xff\0\0", "_TAG"),
+    (b"/tap\0\0\0\0,i\0\0", "_ARGS"),                     # an int promised, none given
+    (b"/tap\0\0\0\0,\0\0\0\0\0\0\0", "_ARGS"),            # trailing bytes
+    (b"/tap\0\0\0\0,f\0\0\x3f\x80", "_SIZE"),             # a float cut short
+    (b"/tap\0\0\0\0,s\0\0abcd", "_STRING"),               # no NUL
+    (b"/tap\0\0\0\0,b\0\0" + struct.pack(">i", -8) + bytes(8), "_BLOB"),
+    (b"/tap\0\0\0\0,b\0\0" + struct.pack(">i", 9) + bytes(8), "_BLOB"),
+    (b"/tap\0\0\0\0,]\0\0", "_BRACKETS"),
+    (b"/tap\0\0\0\0,[\0\0", "_BRACKETS"),
+    (b"/tap\0\0\0\0,[[[[[[[[[" + b"]" * 9 + b"\0", "_BRACKETS"),
+    (b"/tap\0\0\0\0i\0\0\0", "_NO_COMMA"),
+    (b"/" + b"a" * 2000 + b"\0\0\0", "_LONG"),
+    (b"/tap\0\0\0\0,s\0\0" + b"x" * 1100 + b"\0" * 4, "_LONG"),
+    (b"/tap", "_STRING"),
+    (b"", "_SIZE"),
+    (b"tap\0", "_NOT_OSC"),
+]
+
+
+@pytest.mark.parametrize("data,why", MALFORMED, ids=[f"{i}-{w}" for i, (_, w) in enumerate(MALFORMED)])
+def test_malformed_datagrams_are_one_rejection_each_with_a_constant_reason(server, capfd, data, why):
+    assert osc.check_packet(data) == getattr(osc, why)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as raw:
+        raw.sendto(data, server.address)
+    assert _until_end(server) == []                       # and the server answers after it
+    assert server.bus.rejected == 1
+    assert server.bus.last_error is getattr(osc, why)     # no text built per datagram
+    assert capfd.readouterr().err == ""
+
+
+def _every_type() -> bytes:
+    message = OscMessageBuilder("/a")
+    for value, tag in ((1, "i"), (2**40, "h"), (0.5, "f"), (0.25, "d"), ("s", "s"),
+                       (b"12345", "b"), (7, "r"), ((0, 144, 60, 100), "m"),
+                       (True, "T"), (False, "F"), (None, "N"), ([1, [2.0]], None)):
+        message.add_arg(value, tag)
+    return message.build().dgram
+
+
+WELL_FORMED = [
+    TAP,
+    b"/tap\0\0\0\0,\0\0\0",                               # empty type tags
+    _bundle(),                                            # an empty bundle
+    _bundle(TAP, _bundle(TAP, _bundle(TAP))),
+    _nested_bundles(osc.MAX_DEPTH),
+    _every_type(),
+    b"/a\0\0,b\0\0" + bytes(4),                           # an empty blob
+    b"/a\0\0,t\0\0" + (2**63).to_bytes(8, "big"),          # a time tag
+]
+
+
+@pytest.mark.parametrize("data", WELL_FORMED)
+def test_well_formed_packets_pass_the_check_and_parse(data):
+    assert osc.check_packet(data) == ""
+    OscPacket(data)   # and python-osc agrees
+
+
+def test_the_hostile_bundle_neither_stalls_the_server_nor_writes_to_stderr(server, capfd):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as raw:
+        for _ in range(100):
+            raw.sendto(HOSTILE, server.address)
+    started = time.monotonic()
+    _client(server).send_message("/scene", "eyes")
+    assert _until_end(server, timeout=2.0) == [_osc("scene", target="eyes")]
+    assert time.monotonic() - started < 1.0
+    assert server.bus.rejected == 100 and server._thread.is_alive()
+    assert capfd.readouterr().err == ""
+
+
+def test_python_osc_can_never_log_to_stderr(capfd):
+    # python-osc logs through the root logger; an OscServer silences its records.
+    OscServer(ControlBus(), port=0, scenes=SCENES, params=PARAMS).stop()
+    OscPacket(_sized(4, b"xyz\0"))                     # "Could not identify content type"
+    OscPacket(b"/tap\0\0\0\0,c\0\0\0\0\0A")            # "Unhandled parameter type"
+    assert capfd.readouterr().err == ""
+
+
+def test_a_datagram_larger_than_python_osc_reads_arrives_whole(server):
+    taps = _bundle(*[TAP] * 1000)                          # 12 kB: socketserver reads 8 kB
+    assert len(taps) > 8192
+    _client(server).send(type("Raw", (), {"dgram": taps})())
+    assert _until_end(server) == [_osc("tap")] * 1000
+    assert server.bus.rejected == 0
+
+
+class _StuckBus(ControlBus):
+    """A bus whose post never returns: a handler stuck for good."""
+
+    def __init__(self):
+        super().__init__()
+        self.entered = threading.Event()
+
+    def post(self, command):
+        self.entered.set()
+        threading.Event().wait()
+
+
+def test_stop_is_bounded_even_when_the_handler_is_stuck():
+    srv = OscServer(_StuckBus(), port=0, scenes=SCENES, params=PARAMS)
+    srv.start()
+    _client(srv).send_message("/tap", [])
+    assert srv.bus.entered.wait(5.0)
+    stopper = threading.Thread(target=srv.stop, daemon=True)
+    started = time.monotonic()
+    stopper.start()
+    stopper.join(5.0)
+    assert not stopper.is_alive(), "stop() waited for a stuck handler"
+    assert time.monotonic() - started < 1.5
+
+
+class _AlwaysBrokenBus(ControlBus):
+    def post(self, command):
+        raise RuntimeError("bus on fire")
+
+
+def test_a_bug_prints_one_traceback_however_many_packets_hit_it(capfd):
+    with OscServer(_AlwaysBrokenBus(), port=0, scenes=SCENES, params=PARAMS) as srv:
+        client = _client(srv)
+        for _ in range(20):
+            client.send_message("/tap", [])
+        deadline = time.monotonic() + 5.0
+        while srv.bus.rejected < 20 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert srv.bus.rejected == 20
+    assert capfd.readouterr().err.count("Traceback") == 1
+
+
+def test_a_long_argument_is_described_not_quoted_whole(server):
+    message = OscMessageBuilder("/intensity")
+    message.add_arg(b"\x01" * 60000)
+    _client(server).send(message.build())
+    assert _until_end(server) == []
+    assert server.bus.last_error == "OSC /intensity: expected a number, got a blob of 60000 bytes"
+
+
+# -- the live show under a hostile datagram ------------------------------------------
+
+@pytest.mark.parametrize("stop", ["Escape", "SIGINT"])
+def test_the_live_show_survives_the_hostile_bundle_and_still_quits_at_once(xdisplay, stop):
+    from test_live import finish, free_udp_port, keys, start_live
+    port = free_udp_port()
+    proc = start_live(xdisplay, "--demo", "--osc-port", str(port), frames=0)
+    try:
+        assert wait_for_window(xdisplay), "the live window never appeared"
+        time.sleep(1.0)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as raw:
+            for data in (HOSTILE, _sized(64, TAP), _sized(4, b"xyz\0"), HOSTILE):
+                raw.sendto(data, ("127.0.0.1", port))
+        time.sleep(0.3)
+        SimpleUDPClient("127.0.0.1", port).send_message("/scene", "night")
+        time.sleep(3.0)   # the switch waits for a beat, then dissolves
+        if stop == "Escape":
+            keys(xdisplay, "Escape", pause=0)
+        else:
+            proc.send_signal(signal.SIGINT)
+        asked = time.monotonic()
+        proc.wait(timeout=10)
+        took = time.monotonic() - asked
+    finally:
+        code, out, err = finish(proc)
+    assert code == (0 if stop == "Escape" else 130), err
+    assert took < 3.0, f"{stop} took {took:.1f} s to end the show"
+    assert "ended on scene night" in out
+    assert "4 control messages ignored (last: OSC: bad datagram: " in out
+    assert len(err) < 300, err[:1000]
+
+
+def test_the_bus_sums_up_what_went_wrong_in_one_line(server):
+    assert server.bus.summary() == ""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as raw:
+        for _ in range(3):
+            raw.sendto(HOSTILE, server.address)
+    assert _until_end(server) == []
+    server.bus.failed += 1
+    assert server.bus.summary() == (f"1 control commands failed, 3 control messages ignored "
+                                    f"(last: {osc._ELEMENT})")

@@ -20,7 +20,8 @@ _keep_alive: list = []  # ctypes callbacks must outlive the libraries' use of th
 
 
 def silence_native_logs() -> None:
-    """Silence ALSA's and JACK's stderr spew (idempotent)."""
+    """Silence ALSA's and JACK's stderr spew (idempotent). Call it before
+    anything opens ALSA or JACK: PortAudio here, rtmidi in live/midi.py."""
     if _keep_alive:
         return
     os.environ.setdefault("JACK_NO_START_SERVER", "1")

@@ -73,10 +73,20 @@ class ControlBus:
             self.posted += 1
 
     def reject(self, why: str) -> None:
-        """Count a message a control could not understand."""
+        """Count a message a control could not understand. ``why`` is kept
+        as ``last_error``: controls pass constant text for floods (OSC's bad
+        datagrams), so a flood costs a count, not a string each."""
         with self._lock:
             self.rejected += 1
             self.last_error = why
+
+    def summary(self) -> str:
+        """One line on what went wrong, for the HUD; "" when nothing did."""
+        if not (self.failed or self.rejected):
+            return ""
+        counts = [f"{self.failed} control commands failed" if self.failed else "",
+                  f"{self.rejected} control messages ignored" if self.rejected else ""]
+        return f"{', '.join(c for c in counts if c)} (last: {self.last_error})"
 
     def pop(self) -> Command | None:
         """The oldest queued command, or None (the render thread; allocates nothing)."""

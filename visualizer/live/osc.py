@@ -40,6 +40,13 @@ infinity, and datagrams that are not OSC at all are counted on the bus
 not expanded, and bundle time tags are not waited for: a message acts when
 it arrives.
 
+Every datagram is checked before python-osc parses it (:func:`check_packet`):
+sizes within the datagram and multiples of 4, known type tags, bundles nested
+at most :data:`MAX_DEPTH` deep, strings at most :data:`MAX_STRING` bytes. A
+datagram that fails is one rejection, whatever it holds, and costs the
+server thread microseconds: no packet can stall the thread (python-osc loops
+forever on a bundle element of negative size) or write to stderr.
+
 :class:`FeatureSender` sends the analysis features out once a frame as one
 OSC bundle holding one single-float message per feature,
 ``/visualizer/features/<name> f`` in the order of
@@ -47,16 +54,17 @@ OSC bundle holding one single-float message per feature,
 In CHOP turns each address into a channel (``visualizer/features/level``).
 """
 
+import logging
 import math
+import os
 import socket
 import sys
 import threading
 import traceback
 
 import numpy as np
-from pythonosc.dispatcher import Dispatcher
+import pythonosc
 from pythonosc.osc_packet import OscPacket, ParseError
-from pythonosc.osc_server import BlockingOSCUDPServer
 
 from visualizer.analysis.features import SCALAR_FEATURES
 from visualizer.errors import ControlError
@@ -65,10 +73,40 @@ from visualizer.live.control import TOGGLE, Command, ControlBus
 PREFIX = "/visualizer"
 """Optional prefix of every address the server accepts."""
 
-# Malformed datagrams make python-osc raise more than its own ParseError: a
-# non-UTF-8 address raises UnicodeDecodeError (a ValueError), deeply nested
-# bundles recurse without limit.
+MAX_DEPTH = 8
+"""Bundles nested deeper than this are rejected (surfaces send one level)."""
+MAX_STRING = 1024
+"""Longest OSC string (address or argument) accepted, in bytes with padding:
+no command takes longer text, and python-osc reads strings byte by byte."""
+_MAX_DATAGRAM = 65536   # more than any UDP payload: a datagram is never read cut short
+_POLL = 0.05            # the server thread looks at the stop flag this often (s)
+_STOP_WAIT = 0.5        # stop() waits this long for the thread, then leaves it (a daemon)
+
+# A checked datagram can still hold text that is not UTF-8 (python-osc raises
+# UnicodeDecodeError, a ValueError); the rest is defence in depth.
 _PARSE_ERRORS = (ParseError, ValueError, IndexError, TypeError, RecursionError)
+
+# Why a datagram was rejected: constant strings, so a flood allocates nothing.
+_BAD = "OSC: bad datagram: "
+_NOT_OSC = _BAD + "not a message (/...) or a bundle (#bundle)"
+_SIZE = _BAD + "size not a multiple of 4"
+_ELEMENT = _BAD + "bundle element size out of bounds"
+_DEEP = _BAD + f"bundles nested over {MAX_DEPTH} deep"
+_STRING = _BAD + "string without its NUL"
+_LONG = _BAD + f"string over {MAX_STRING} bytes"
+_NO_COMMA = _BAD + "type tags without their ','"
+_TAG = _BAD + "unknown type tag (known: i h f d s b r m t T F N [ ])"
+_BRACKETS = _BAD + "unbalanced [ ] in the type tags"
+_BLOB = _BAD + "blob size out of bounds"
+_ARGS = _BAD + "arguments do not fill the message"
+_UNPARSED = _BAD + "text that is not UTF-8"
+
+# Fixed argument sizes by type tag byte; "s" and "b" carry their own.
+_SIZES = {ord(t): n for t, n in (("i", 4), ("f", 4), ("r", 4), ("m", 4), ("h", 8),
+                                 ("d", 8), ("t", 8), ("T", 0), ("F", 0), ("N", 0),
+                                 ("[", 0), ("]", 0))}
+_S, _B, _OPEN, _CLOSE, _COMMA = ord("s"), ord("b"), ord("["), ord("]"), ord(",")
+_BUNDLE = b"#bundle\0"
 
 _TRIGGERS = {"/scene/next": "next_scene", "/scene/prev": "prev_scene",
              "/cue/next": "next_cue", "/cue/prev": "prev_cue", "/tap": "tap"}
@@ -90,11 +128,22 @@ def _number(args: tuple) -> float:
         raise _Bad(f"expected one number, got {len(args)} arguments")
     value = args[0]
     if isinstance(value, str) or not isinstance(value, (int, float)):
-        raise _Bad(f"expected a number, got {value!r}")
+        raise _Bad(f"expected a number, got {_describe(value)}")
     value = float(value)
     if not math.isfinite(value):
         raise _Bad(f"value {value} is not finite")
     return value
+
+
+def _describe(value) -> str:
+    """A short account of an argument: a 60 KB blob is not quoted whole."""
+    if isinstance(value, str):
+        return repr(value if len(value) <= 40 else value[:40] + "...")
+    if isinstance(value, bytes):
+        return f"a blob of {len(value)} bytes"
+    if value is None:
+        return "nil"
+    return f"a {type(value).__name__}"
 
 
 def _unit(args: tuple) -> float:
@@ -106,6 +155,97 @@ def _index(value: float, count: int, what: str) -> int:
         limit = f" (0..{count - 1})" if count > 0 else ""
         raise _Bad(f"no {what} number {value:g}{limit}")
     return int(value)
+
+
+def check_packet(data: bytes) -> str:
+    """Why ``data`` is not an OSC packet python-osc parses safely, or "".
+
+    Walks the datagram without copying it: every size within the datagram
+    and a multiple of 4, type tags python-osc knows, bundles at most
+    :data:`MAX_DEPTH` deep. The text of the reason is a constant.
+    """
+    if not data or len(data) % 4:
+        return _SIZE
+    return _check(data, 0, len(data), 0)
+
+
+def _check(data: bytes, start: int, end: int, depth: int) -> str:
+    """Check the packet in ``data[start:end]`` (both multiples of 4)."""
+    if data.startswith(b"/", start, end):
+        return _check_message(data, start, end)
+    if not data.startswith(_BUNDLE, start, end):
+        return _NOT_OSC
+    if depth >= MAX_DEPTH:
+        return _DEEP
+    i = start + 16                      # "#bundle\0" and the time tag
+    if i > end:
+        return _ELEMENT
+    while i < end:                      # end - i is a multiple of 4: a size fits
+        size = int.from_bytes(data[i:i + 4], "big", signed=True)
+        i += 4
+        if size <= 0 or size % 4 or size > end - i:
+            return _ELEMENT
+        why = _check(data, i, i + size, depth + 1)
+        if why:
+            return why
+        i += size
+    return ""
+
+
+def _string_end(data: bytes, start: int, end: int) -> int:
+    """Where the padded OSC string at ``start`` ends; -1 without a NUL, -2 too long."""
+    nul = data.find(0, start, min(end, start + MAX_STRING))
+    if nul < 0:
+        return -1 if end - start <= MAX_STRING else -2
+    return nul - nul % 4 + 4            # start is a multiple of 4, and so is end
+
+
+def _check_message(data: bytes, start: int, end: int) -> str:
+    i = _string_end(data, start, end)
+    if i < 0:
+        return _STRING if i == -1 else _LONG
+    if i == end:
+        return ""                       # an address alone: no arguments
+    if data[i] != _COMMA:
+        return _NO_COMMA
+    tags = i + 1
+    i = _string_end(data, i, end)
+    if i < 0:
+        return _STRING if i == -1 else _LONG
+    arrays = 0
+    for tag in data[tags:data.index(0, tags)]:
+        size = _SIZES.get(tag)
+        if size is not None:
+            i += size
+            if tag == _OPEN:
+                arrays += 1
+                if arrays > MAX_DEPTH:
+                    return _BRACKETS
+            elif tag == _CLOSE:
+                arrays -= 1
+                if arrays < 0:
+                    return _BRACKETS
+        elif tag == _S:
+            if i >= end:
+                return _STRING
+            i = _string_end(data, i, end)
+            if i < 0:
+                return _STRING if i == -1 else _LONG
+        elif tag == _B:
+            if i >= end:
+                return _BLOB
+            size = int.from_bytes(data[i:i + 4], "big", signed=True)
+            i += 4
+            if size < 0 or size > end - i:
+                return _BLOB
+            i += size + (-size % 4)
+        else:
+            return _TAG
+        if i > end:
+            return _ARGS
+    if arrays:
+        return _BRACKETS
+    return "" if i == end else _ARGS
 
 
 class _Names:
@@ -133,18 +273,28 @@ class OscServer:
         where = _format_host(host, port)
         if not 0 <= port <= 65535:
             raise ControlError(f"OSC: cannot listen on {where} (port must be 0..65535)")
+        _quiet_python_osc()
         try:
-            self._server = _Server(self, (host, port))
+            family, *_, sockaddr = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
+            self._socket = socket.socket(family, socket.SOCK_DGRAM)
         except OSError as e:   # socket.gaierror included
             raise ControlError(f"OSC: cannot listen on {where} ({e.strerror or e})") from None
+        try:
+            self._socket.bind(sockaddr)
+            self._socket.settimeout(_POLL)   # recv wakes up to look at the stop flag
+        except OSError as e:
+            self._socket.close()
+            raise ControlError(f"OSC: cannot listen on {where} ({e.strerror or e})") from None
+        self._address = self._socket.getsockname()[:2]
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
         self._closed = False
+        self._bug_shown = False
 
     @property
     def address(self) -> tuple[str, int]:
         """The bound (host, port): the real port when constructed with port 0."""
-        host, port = self._server.server_address[:2]
-        return host, port
+        return self._address
 
     def set_names(self, scenes: list[str], params: dict[str, list[str]]) -> None:
         """Replace the known scenes and parameters (after a scene reload)."""
@@ -154,21 +304,19 @@ class OscServer:
         """Serve on a daemon thread until :meth:`stop`."""
         if self._thread is not None or self._closed:
             return
-        # A short poll keeps stop() prompt; the server sleeps in select() between.
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05},
-                                        name="osc-server", daemon=True)
+        self._thread = threading.Thread(target=self._serve, name="osc-server", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop serving, join the thread and close the socket; idempotent."""
+        """Stop serving and close the socket; idempotent, and bounded: the
+        thread is waited for at most half a second (it is a daemon)."""
         if self._closed:
             return
         self._closed = True
+        self._stopping.set()
         if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join()
-        self._server.server_close()
+            self._thread.join(_STOP_WAIT)
+        self._socket.close()
 
     def __enter__(self) -> "OscServer":
         self.start()
@@ -179,11 +327,39 @@ class OscServer:
 
     # The server thread from here on.
 
+    def _serve(self) -> None:
+        """Receive and handle datagrams one at a time, in the order they
+        arrive (handled in parallel, a scene change could land after the
+        parameter that followed it), until stop()."""
+        sock, stopping = self._socket, self._stopping
+        while not stopping.is_set():
+            try:
+                data = sock.recv(_MAX_DATAGRAM)
+            except TimeoutError:
+                continue
+            except OSError as e:
+                if stopping.is_set():
+                    return              # stop() closed the socket under us
+                self.bus.reject(f"OSC: cannot receive ({e.strerror or e})")
+                stopping.wait(_POLL)    # no hot loop on a socket error that repeats
+                continue
+            try:
+                self._packet(data)
+            except Exception:   # noqa: BLE001 -- a bug here, not a bad packet: count it, serve on
+                self.bus.reject(f"OSC: error handling a packet: {sys.exc_info()[1]!r}")
+                if not self._bug_shown:     # once: a flood of such packets must not flood stderr
+                    self._bug_shown = True
+                    traceback.print_exc()
+
     def _packet(self, data: bytes) -> None:
+        why = check_packet(data)
+        if why:
+            self.bus.reject(why)
+            return
         try:
             messages = [timed.message for timed in OscPacket(data).messages]
-        except _PARSE_ERRORS as e:
-            self.bus.reject(f"OSC: not an OSC packet ({len(data)} bytes: {type(e).__name__})")
+        except _PARSE_ERRORS:
+            self.bus.reject(_UNPARSED)
             return
         for message in messages:
             address = message.address
@@ -256,29 +432,26 @@ class OscServer:
                        normalized=normalized, source="osc")
 
 
-class _Server(BlockingOSCUDPServer):
-    """python-osc's UDP server, handing every datagram to the OscServer.
+class _QuietPythonOsc(logging.Filter):
+    """Drops python-osc's log records. It logs through the root logger
+    (``logging.warning``, so no logger of its own can be silenced) for
+    bundle elements and type tags it does not know: one line on stderr per
+    bad datagram. check_packet() keeps such datagrams from it; this makes
+    sure of it."""
 
-    One thread handles messages in the order they arrive (a threading server
-    could apply a scene change after the parameter that followed it).
-    """
+    def __init__(self):
+        super().__init__()
+        self.folder = os.path.dirname(pythonosc.__file__) + os.sep
 
-    def __init__(self, owner: OscServer, address: tuple[str, int]):
-        self._owner = owner
-        # The dispatcher is unused: python-osc's drops malformed packets
-        # without a trace, and waits (sleeps the thread) for future time tags.
-        super().__init__(address, Dispatcher(strict_timing=False))
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.pathname.startswith(self.folder)
 
-    def verify_request(self, request, client_address) -> bool:
-        return True   # let _packet count what is not OSC
 
-    def finish_request(self, request, client_address) -> None:
-        self._owner._packet(request[0])
-
-    def handle_error(self, request, client_address) -> None:
-        # A bug in this module, not a bad packet: count it loudly, keep serving.
-        self._owner.bus.reject(f"OSC: error handling a packet: {sys.exc_info()[1]!r}")
-        traceback.print_exc()
+def _quiet_python_osc() -> None:
+    """Install the filter on the root logger once per process."""
+    root = logging.getLogger()
+    if not any(isinstance(f, _QuietPythonOsc) for f in root.filters):
+        root.addFilter(_QuietPythonOsc())
 
 
 def _osc_string(text: str) -> bytes:
