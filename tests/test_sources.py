@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from conftest import tone, write_wav
-from visualizer.audio.file_source import FileSource, mono
+from visualizer.audio.file_source import LIMIT, FileSource, mono
 from visualizer.audio.live import FilePlayer
 from visualizer.errors import AudioFileError, DeviceError
+from wavfile import wav_bytes
 
 SR = 48000
 
@@ -113,3 +114,77 @@ def test_a_named_output_that_does_not_exist_is_an_error(tmp_path):
     path = write_wav(tmp_path / "t.wav", tone(440, 0.1), SR)
     with pytest.raises(DeviceError, match="audio output device 'Big Speakers': not found"):
         FilePlayer(path, output="Big Speakers")
+
+
+@pytest.mark.parametrize("fmt", ["f32", "f64"])
+def test_nan_inf_and_absurd_samples_are_made_safe_where_they_are_decoded(tmp_path, fmt):
+    sr = 44100  # resampled: a NaN reaching the resampler's filter would spread
+    clean = np.stack([tone(330, 1.0, sr=sr), tone(550, 1.0, sr=sr)], axis=1).astype(np.float64)
+    clean[5000:5100] *= 6.0   # overs of a float master (+15.6 dBFS) are kept as they are
+    dirty = clean.copy()
+    dirty[10000:10050, 0] = np.nan
+    dirty[20000, :] = np.inf
+    dirty[30000, 1] = -np.inf
+    dirty[40000:40005, :] = 1e30
+    dirty[40005, 0] = -3e38
+    paths = []
+    for name, x in (("clean.wav", clean), ("dirty.wav", dirty)):
+        paths.append(tmp_path / name)
+        paths[-1].write_bytes(wav_bytes(x, rate=sr, fmt=fmt))
+    want = FileSource(paths[0]).read_all()
+    src = FileSource(paths[1], report=False)
+    got = src.read_all()
+    assert (src.nonfinite, src.clipped) == (53, 11)
+    assert np.isfinite(got).all() and np.abs(got).max() <= LIMIT
+    assert np.abs(want).max() > 2.5   # the overs survived
+    # Away from the planted samples (a resampler's filter length), nothing changed.
+    away = np.ones(got.shape[0], bool)
+    for at in (10000, 10050, 20000, 30000, 40000, 40006):
+        k = round(at * SR / sr)
+        away[max(k - 200, 0):k + 200] = False
+    np.testing.assert_allclose(got[away], want[away], atol=1e-6)
+
+
+def test_repairs_are_reported_once_in_one_line(tmp_path, capsys):
+    x = tone(440, 0.2)
+    x[100:110] = np.nan
+    path = tmp_path / "nan.wav"
+    path.write_bytes(wav_bytes(x, rate=SR, fmt="f32"))
+    with FileSource(path) as src:
+        src.read_all()
+    with FileSource(path, report=False) as src:   # a second pass over the same file
+        src.read_all()
+    err = capsys.readouterr().err
+    assert err == f"visualizer: {path}: 10 non-finite samples (NaN/inf) replaced with silence\n"
+
+
+def test_a_sample_rate_no_audio_has_is_refused(tmp_path):
+    # A 1 Hz header would turn these few bytes into hours of sound at 48 kHz.
+    path = tmp_path / "slow.wav"
+    path.write_bytes(wav_bytes(np.zeros(4000), rate=1, fmt="s16"))
+    with pytest.raises(AudioFileError, match="slow.wav: sample rate 1 Hz is not audio"):
+        FileSource(path)
+
+
+def test_file_player_plays_nan_as_silence_and_says_so_once(tmp_path, capsys):
+    x = tone(440, 0.2)
+    x[::7] = np.nan
+    path = tmp_path / "nan.wav"
+    path.write_bytes(wav_bytes(x, rate=SR, fmt="f32"))
+    player = FilePlayer(path, sample_rate=SR, output="none", loop=True)
+    player.start()
+    time.sleep(0.5)   # past the end: the file loops, and is reported once
+    heard = player.ring.drain().copy()
+    player.stop()
+    assert heard.size > 0.3 * SR and np.isfinite(heard).all() and np.abs(heard).max() > 0.3
+    assert capsys.readouterr().err == (f"visualizer: {path}: {x[::7].size} non-finite samples "
+                                       "(NaN/inf) replaced with silence\n")
+
+
+def test_file_player_does_not_spin_on_an_empty_file_it_loops(tmp_path):
+    path = write_wav(tmp_path / "empty.wav", np.zeros(0, np.float32), SR)
+    player = FilePlayer(path, sample_rate=SR, output="none", loop=True)
+    player.start()
+    time.sleep(0.2)
+    player.stop()
+    assert player.finished   # the decoder reached the end once and stopped

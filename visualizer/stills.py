@@ -11,7 +11,7 @@ from visualizer.analysis.track import FeatureTrack, analyze
 from visualizer.audio.file_source import FileSource, mono
 from visualizer.clock import FrameClock
 from visualizer.engine import Engine
-from visualizer.errors import OutputError, VisualizerError
+from visualizer.errors import AudioFileError, OutputError, VisualizerError
 from visualizer.render.renderer import Renderer
 from visualizer.scene import Scene
 
@@ -27,13 +27,21 @@ def load_audio(path: Path, sample_rate: int = 48000) -> np.ndarray:
 
 def render_stills(samples: np.ndarray, scenes: list[Scene], times: list[float],
                   size: tuple[int, int], *, sample_rate: int = 48000,
-                  track: FeatureTrack | None = None) -> dict[tuple[str, float], np.ndarray]:
-    """Each scene at each time: {(key, t): (h, w, 3) uint8}."""
+                  track: FeatureTrack | None = None, name: str = "the recording",
+                  flag: str = "--at") -> dict[tuple[str, float], np.ndarray]:
+    """Each scene at each time: {(key, t): (h, w, 3) uint8}.
+
+    ``samples`` is (n,) mono float at ``sample_rate``; ``name`` (the file)
+    and ``flag`` (the option that gave ``times``) name them in errors.
+    """
     duration = samples.shape[0] / sample_rate
     for t in times:
         if not 0 <= t <= duration:
-            raise VisualizerError(f"--at {t:g} s is outside the recording (0 to {duration:.1f} s)")
+            raise VisualizerError(f"{flag} {t:g} s is outside {name} (0 to {duration:.1f} s)")
     track = track or analyze(samples, sample_rate=sample_rate)
+    if track.rows.shape[0] == 0:  # not one analysis hop: no features to draw with
+        raise AudioFileError(f"{name}: too short for a still: less than "
+                             f"{track.hop_seconds * 1000:.1f} ms of audio")
     settings = AnalyzerSettings(sample_rate=sample_rate, musical=False)
     lookahead = settings.n_fft // 2
     renderer = Renderer.headless(sample_rate=sample_rate)

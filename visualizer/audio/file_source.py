@@ -1,6 +1,7 @@
 """Audio files through PyAV: any format FFmpeg decodes (WAV, FLAC, OGG, MP3...),
 resampled to the analysis rate as float32 stereo, streamed block by block."""
 
+import sys
 from collections import deque
 from pathlib import Path
 
@@ -10,6 +11,16 @@ import numpy as np
 from visualizer.errors import AudioFileError
 
 CHANNELS = 2
+LIMIT = 16.0
+"""Decoded samples are clipped to +-LIMIT (+24 dBFS). Float files may go over
+full scale (1.0) and such overs are kept, but a magnitude like 1e30 is garbage
+(a wrong header, uninitialised data): its square overflows float32 in the
+analysis, and FFmpeg's AAC encoder refuses a frame whose coefficients pass
+1e16. At +-16 a whole analysis window's energy stays far inside float32."""
+
+_MIN_RATE = 1000  # Hz; below it no file holds real sound
+
+_FLOAT_DTYPES = {"flt": np.float32, "fltp": np.float32, "dbl": np.float64, "dblp": np.float64}
 
 
 class FileSource:
@@ -18,15 +29,28 @@ class FileSource:
     Mono files are duplicated to both channels, more than two channels are
     downmixed by FFmpeg's resampler. ``duration`` is the container's estimate
     (exact for WAV and FLAC); the decoded length is the truth.
+
+    Every sample read is finite and within +-:data:`LIMIT`: NaN and inf
+    become 0 (silence), larger magnitudes are clipped; ``nonfinite`` and
+    ``clipped`` count them (sample values, all channels, as decoded,
+    before the downmix and the resampler).
+    With ``report``, :meth:`close` says so in one line on stderr; a second
+    pass over a file already reported passes ``report=False``.
     """
 
-    def __init__(self, path: str | Path, *, sample_rate: int = 48000):
+    def __init__(self, path: str | Path, *, sample_rate: int = 48000, report: bool = True):
         self.path = Path(path)
         self.sample_rate = sample_rate
-        if not self.path.exists():
-            raise AudioFileError(f"{self.path}: audio file not found")
-        if self.path.is_dir():
-            raise AudioFileError(f"{self.path}: is a folder, not an audio file")
+        self.report = report
+        self.nonfinite = 0
+        self.clipped = 0
+        try:
+            if not self.path.exists():
+                raise AudioFileError(f"{self.path}: audio file not found")
+            if self.path.is_dir():
+                raise AudioFileError(f"{self.path}: is a folder, not an audio file")
+        except OSError as e:  # a name too long, a folder we may not look into
+            raise AudioFileError(f"{self.path}: cannot be read ({_reason(e)})") from None
         try:
             self._container = av.open(str(self.path), "r")
         except (av.FFmpegError, OSError, UnicodeDecodeError) as e:
@@ -36,6 +60,11 @@ class FileSource:
             self._container.close()
             raise AudioFileError(f"{self.path}: contains no audio stream")
         self._stream = streams[0]
+        if (self._stream.rate or 0) < _MIN_RATE:
+            # A header saying 1 Hz would resample a few kilobytes into hours of sound.
+            self._container.close()
+            raise AudioFileError(f"{self.path}: sample rate {self._stream.rate or 0} Hz is not "
+                                 f"audio (a damaged header? expected {_MIN_RATE} Hz or more)")
         self.duration = _duration(self._container, self._stream)
         if self._container.format.name == "wav":
             # FFmpeg clamps a WAV's length to the file's size; the header's own
@@ -96,6 +125,7 @@ class FileSource:
     def _decode_more(self) -> None:
         try:
             frame = next(self._frames)
+            self._clean(frame)
             resampled = self._resampler.resample(frame)
         except StopIteration:
             resampled = self._resampler.resample(None)  # flush the resampler
@@ -105,12 +135,48 @@ class FileSource:
             raise AudioFileError(f"{self.path}: decoding failed near {t:.1f} s ({_reason(e)})") from None
         for f in resampled:
             arr = f.to_ndarray().reshape(-1, CHANNELS)
+            # A downmix of many channels, or the resampler's ringing, can pass
+            # the limit that each decoded channel was held to.
+            np.clip(arr, -LIMIT, LIMIT, out=arr)
             self._pending.append(arr)
             self._pending_len += arr.shape[0]
 
+    def _clean(self, frame) -> None:
+        """Make a decoded frame finite and within +-LIMIT, in place, before the
+        resampler (whose filter would smear one NaN over its neighbours).
+        Integer formats cannot hold either; a good float block costs two
+        reductions and no allocation."""
+        dtype = _FLOAT_DTYPES.get(frame.format.name)
+        if dtype is None or frame.samples == 0:
+            return
+        count = frame.samples * (1 if frame.format.is_planar else frame.layout.nb_channels)
+        for i in range(len(frame.planes)):
+            x = np.frombuffer(frame.planes[i], dtype, count)
+            if -LIMIT <= x.min() and x.max() <= LIMIT:  # False for NaN
+                continue
+            frame.make_writable()   # the decoder's buffer may be shared: copy on write
+            x = np.frombuffer(frame.planes[i], dtype, count)
+            bad = ~np.isfinite(x)
+            self.nonfinite += int(np.count_nonzero(bad))
+            x[bad] = 0.0
+            self.clipped += int(np.count_nonzero(np.abs(x) > LIMIT))
+            np.clip(x, -LIMIT, LIMIT, out=x)
+
+    def repairs(self) -> str:
+        """What was done to the samples read so far, for a person; '' if nothing."""
+        done = []
+        if self.nonfinite:
+            done.append(f"{self.nonfinite} non-finite samples (NaN/inf) replaced with silence")
+        if self.clipped:
+            done.append(f"{self.clipped} samples beyond +-{LIMIT:g} clipped")
+        return f"{self.path}: {', '.join(done)}" if done else ""
+
     def close(self) -> None:
-        """Close the file."""
+        """Close the file; with ``report``, say once what was repaired."""
         self._container.close()
+        if self.report and (note := self.repairs()):
+            self.report = False
+            print(f"visualizer: {note}", file=sys.stderr)
 
     def __enter__(self) -> "FileSource":
         return self

@@ -10,6 +10,7 @@ is back. Meanwhile its rings receive nothing and ``health`` says so.
 """
 
 import queue
+import sys
 import threading
 import time
 
@@ -19,7 +20,7 @@ from visualizer.audio.delay import DelayLine
 from visualizer.audio.file_source import CHANNELS, FileSource
 from visualizer.audio.portaudio import Device, find_input, find_output, list_devices, portaudio
 from visualizer.audio.ring import RingBuffer
-from visualizer.errors import DeviceError
+from visualizer.errors import AudioFileError, DeviceError
 
 _RING_SECONDS = 2.0
 _PA_ABORT = 2  # paAbort: ends a stream from its own callback
@@ -369,21 +370,40 @@ class FilePlayer:
 
     def _decode_loop(self) -> None:
         block = self.sample_rate // 10
+        first_pass = True
         while self._running:
-            data = self.source.read(block)
+            try:
+                data = self.source.read(block)
+                if data.shape[0] == 0 and first_pass:
+                    first_pass = False
+                    self._say_if_cut_short()
+                # A file with no samples at all is not looped: that would spin.
+                if data.shape[0] == 0 and self.loop and self.source.samples_read:
+                    self.source.close()
+                    # Repairs (NaN, overs) were reported on the first pass.
+                    self.source = FileSource(self.name, sample_rate=self.sample_rate, report=False)
+                    continue
+            except AudioFileError as e:
+                # The show goes on: what decoded has played; say why the rest is silence.
+                print(f"visualizer: {e}; the rest is silence", file=sys.stderr)
+                data = np.zeros((0, CHANNELS), np.float32)
             if data.shape[0] == 0:
-                if not self.loop:
-                    self._queue.put(None)
-                    return
-                self.source.close()
-                self.source = FileSource(self.name, sample_rate=self.sample_rate)
-                continue
+                self._queue.put(None)
+                return
             while self._running:
                 try:
                     self._queue.put(data, timeout=0.1)
                     break
                 except queue.Full:
                     continue
+
+    def _say_if_cut_short(self) -> None:
+        """Render and analyze refuse a file cut short; live plays what there is,
+        and says so in one line."""
+        try:
+            self.source.check_complete()
+        except AudioFileError as e:
+            print(f"visualizer: {e}; playing what there is", file=sys.stderr)
 
     def _fill(self, frames: int) -> None:
         """Copy the next ``frames`` frames into the output buffer (silence if late)."""

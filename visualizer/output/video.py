@@ -76,11 +76,10 @@ class VideoWriter:
         self.codec = codec_for(self.path, codec)
         spec = CODECS[self.codec]
         w, h = size
-        folder = self.path.resolve().parent
-        if not folder.is_dir():
-            raise OutputError(f"{self.path}: cannot write video (folder {folder} does not exist)")
-        if not os.access(folder, os.W_OK) or (self.path.exists() and not os.access(self.path, os.W_OK)):
-            raise OutputError(f"{self.path}: cannot write video (permission denied)")
+        try:
+            self._check_target()
+        except (OSError, RuntimeError) as e:  # a name too long, a loop of links
+            raise OutputError(f"{self.path}: cannot write video ({_reason(e)})") from None
         if spec.pix_fmt.startswith("yuv420") and (w % 2 or h % 2):
             raise OutputError(f"{self.path}: {self.codec} needs an even width and height, got {w}x{h}")
         target, fmt = str(self.path), None
@@ -111,6 +110,16 @@ class VideoWriter:
         self.sample_rate = sample_rate
         self.frames = 0
         self.samples = 0
+
+    def _check_target(self) -> None:
+        """An OutputError naming why ``path`` cannot be written, before any work."""
+        folder = self.path.resolve().parent
+        if not folder.is_dir():
+            raise OutputError(f"{self.path}: cannot write video (folder {folder} does not exist)")
+        if self.codec != "png" and self.path.is_dir():  # a PNG sequence writes beside it
+            raise OutputError(f"{self.path}: cannot write video (it is a folder; name a file)")
+        if not os.access(folder, os.W_OK) or (self.path.exists() and not os.access(self.path, os.W_OK)):
+            raise OutputError(f"{self.path}: cannot write video (permission denied)")
 
     def write_video(self, rgb: np.ndarray) -> None:
         """Encode one (h, w, 3) uint8 RGB frame."""
