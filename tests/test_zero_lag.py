@@ -85,14 +85,14 @@ def test_rendered_beat_flashes_land_on_the_frame_of_the_beat(tmp_path, clicks):
                 options=RenderOptions(size=(32, 18), fps=fps, progress=False))
     with av.open(str(out)) as c:
         brightness = np.array([f.to_ndarray(format="gray").mean() for f in c.decode(video=0)])
-    # Around each beat, the brightest frame is the first frame at or after it
-    # (the pulse decays over 100 ms, so that frame is bright, > 70 % white).
+    # Around each beat, the brightest frame is the frame nearest it (give or
+    # take one for the tracker's placement), and the pulse is 1 there.
     for b in truth[2:-2]:
-        first = int(np.ceil(b * fps - 1e-6))
-        near = np.arange(first - 5, first + 6)
+        nearest_frame = round(b * fps)
+        near = np.arange(nearest_frame - 5, nearest_frame + 6)
         brightest = near[np.argmax(brightness[near])]
-        assert abs(brightest - first) <= 1, (b, brightness[near].round())
-        assert brightness[brightest] > 0.7 * 255
+        assert abs(brightest - nearest_frame) <= 1, (b, brightness[near].round())
+        assert brightness[brightest] > 0.9 * 255
 
 
 def test_analyze_command_writes_csv_and_plot(tmp_path, clicks):
@@ -106,7 +106,8 @@ def test_analyze_command_writes_csv_and_plot(tmp_path, clicks):
     assert len(lines) == 1 + 1200  # 12 s at 100 rows per second
     with av.open(str(png)) as c:
         img = next(c.decode(video=0))
-        assert img.width > 800 and img.height > 800
+        # No pitch panel (clicks have no notes) and no flat ones: shorter than it was.
+        assert img.width > 800 and img.height > 500
 
 
 def test_analyze_of_a_missing_file_is_a_clear_error(tmp_path):

@@ -14,6 +14,11 @@ silence, so the sync holds).
 MP4 and MOV recordings are fragmented (about one fragment a second) and
 flushed packet by packet: a show cut short by a crash or SIGKILL still leaves
 a file that plays, up to its last second.
+
+The solo's notes (MIDI messages handed to :meth:`LiveRecorder.note` by the
+live note follower, each with its time from the recording's start in the
+audio's own clock, as the picture is timed) are written at stop as
+``OUT.mid`` beside ``OUT.mp4``.
 """
 
 import math
@@ -93,6 +98,9 @@ class LiveRecorder:
         self._audio = RingBuffer(int(audio_seconds * sample_rate))
         self._stereo = np.zeros((self._audio.capacity, 2), np.float32)
         self._silenced = 0
+        self._heard = 0          # samples handed to write_audio: where the notes end
+        self.notes: list | None = None   # (seconds, mido.Message) once start_notes()
+        self.midi_path = self.path.with_suffix(".mid")
         self._thread = threading.Thread(target=self._encode, name="recorder", daemon=True)
         self._thread.start()
 
@@ -134,10 +142,52 @@ class LiveRecorder:
         if self._stopped or self._failure is not None:
             return
         n = block.shape[0]
+        self._heard += n   # lost samples are written as silence: the clock counts them
         if self._audio.available + n > self._audio.capacity:
             self.audio_dropped += n
             return
         self._audio.write(block, 0.0)
+
+    def start_notes(self) -> None:
+        """Keep the notes handed to :meth:`note`; stop writes them as ``midi_path``."""
+        if self.notes is None:
+            self.notes = []
+
+    def note(self, msg, at: float) -> None:
+        """A MIDI message (mido) ``at`` seconds after the recording's start. Never waits."""
+        if self.notes is not None and not self._stopped:
+            self.notes.append((max(at, 0.0), msg))
+
+    def _write_notes(self) -> None:
+        """``midi_path``: the notes at their times from the recording's start (120 BPM,
+        480 ticks a beat); a note still sounding ends with the recording."""
+        import mido
+        end = self._heard / self.sample_rate
+        sounding: dict[tuple[int, int], float] = {}
+        events = []
+        for at, msg in self.notes:
+            if msg.type in ("note_on", "note_off"):
+                key = (msg.channel, msg.note)
+                if msg.type == "note_on" and msg.velocity > 0:
+                    sounding[key] = at
+                elif sounding.pop(key, None) is None:
+                    continue   # its note-on came before the recording started
+            events.append((at, msg))
+        events += [(end, mido.Message("note_off", channel=ch, note=n)) for ch, n in sounding]
+        events.sort(key=lambda e: e[0])   # stable: the order decided at one moment holds
+        track = mido.MidiTrack([mido.MetaMessage("track_name", name="visualizer: lead",
+                                                 time=0)])
+        tempo, last = mido.bpm2tempo(120), 0
+        for at, msg in events:
+            tick = round(mido.second2tick(at, 480, tempo))
+            track.append(msg.copy(time=max(tick - last, 0)))
+            last = max(tick, last)
+        track.append(mido.MetaMessage("end_of_track", time=0))
+        try:
+            mido.MidiFile(ticks_per_beat=480, tracks=[track]).save(self.midi_path)
+        except OSError as e:
+            raise OutputError(f"{self.midi_path}: cannot write the notes "
+                              f"({e.strerror or e})") from None
 
     def _source(self, texture: moderngl.Texture) -> moderngl.Framebuffer:
         """A framebuffer holding the picture at the recording's size."""
@@ -234,7 +284,8 @@ class LiveRecorder:
         """Encode what is in flight and finish the file, which then plays.
 
         Idempotent; safe in a ``finally:`` after KeyboardInterrupt. Raises
-        OutputError if the encoder failed on the way (``error`` says why).
+        OutputError if the encoder failed on the way (``error`` says why), or
+        if the notes' .mid could not be written (the video is finished first).
         With ``wait=False`` only the read-backs (GL) happen here; the
         encoder's queue and the file are finished on a thread of their own,
         so the render thread does not stall (errors then go to ``error``).
@@ -242,6 +293,12 @@ class LiveRecorder:
         if self._stopped:
             return
         self._stopped = True
+        notes_error = None
+        if self.notes is not None:
+            try:
+                self._write_notes()   # a few kilobytes: the render thread can afford it
+            except OutputError as e:
+                notes_error = e        # the video is finished first, then this is raised
         try:
             while self._pending:
                 self._collect()
@@ -254,9 +311,11 @@ class LiveRecorder:
         if not wait:
             self._closer = threading.Thread(target=self._finish_quietly, name="recorder-close")
             self._closer.start()   # not a daemon: the program waits for the file to be whole
-            return
-        self._finish()
-        self._raise_failure()
+        else:
+            self._finish()
+            self._raise_failure()
+        if notes_error is not None:
+            raise notes_error
 
     def _finish(self) -> None:
         self._work.put(_STOP)
