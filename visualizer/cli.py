@@ -20,6 +20,15 @@ DEMO_CUES = ((0.0, "steppe", "", 0.0), (4.0, "club", "dissolve", 2.0),
              (11.5, "vortex", "vortex_zoom", 2.0), (16.8, "crowd", "flash", 1.0))
 
 
+class _Parser(argparse.ArgumentParser):
+    """A mistake on the command line is one line naming it and where to look,
+    not the usage first (``--help`` still prints it all)."""
+
+    def error(self, message: str):
+        message = " ".join(message.split())
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _size(text: str) -> tuple[int, int]:
     try:
         w, h = (int(v) for v in text.lower().split("x"))
@@ -47,12 +56,23 @@ def _bounded(kind: type, low: float, high: float, what: str):
 _fps = _bounded(int, 1, 240, "fps")
 _sensitivity = _bounded(float, 0.1, 10, "sensitivity")
 _scale = _bounded(float, 0.1, 1.0, "render scale")
+_channel = _bounded(int, 1, 64, "channel")
+_frames = _bounded(int, 0, 10**9, "--frames")
+
+
+def _transpose(text: str) -> int:
+    """--transpose: an instrument (tenor) or semitones above concert pitch."""
+    from visualizer.analysis.notes import parse_transpose
+    try:
+        return parse_transpose(text)
+    except (ValueError, VisualizerError) as e:   # argparse names the flag itself
+        raise argparse.ArgumentTypeError(str(e).removeprefix("--transpose ")) from None
 
 
 def _add_live_input(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", help="input device: index or part of its name (default: system default)")
-    parser.add_argument("--channel", type=int, default=1, help="input channel, from 1 (default 1)")
-    parser.add_argument("--backing-channel", type=int, metavar="N",
+    parser.add_argument("--channel", type=_channel, default=1, help="input channel, from 1 (default 1)")
+    parser.add_argument("--backing-channel", type=_channel, metavar="N",
                         help="a backing track on channel N of the same device, analysed apart")
     parser.add_argument("--backing-device", metavar="DEVICE",
                         help="a backing track from another input device (its --backing-channel)")
@@ -65,8 +85,10 @@ def _add_live_input(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--loop", action="store_true", help="loop the --input file")
     parser.add_argument("--play", metavar="DEVICE", help="output device for --input/--demo: index, "
                         "part of its name, or 'none' to show without sound (default: system default)")
-    parser.add_argument("--rate", type=int, default=48000, help="sample rate in Hz (default 48000)")
-    parser.add_argument("--buffer", type=int, default=256, help="audio buffer in frames (default 256)")
+    parser.add_argument("--rate", type=_bounded(int, 8000, 384000, "--rate"), default=48000,
+                        help="sample rate in Hz (default 48000)")
+    parser.add_argument("--buffer", type=_bounded(int, 16, 16384, "--buffer"), default=256,
+                        help="audio buffer in frames (default 256)")
 
 
 def _add_sensitivity(parser: argparse.ArgumentParser) -> None:
@@ -80,8 +102,8 @@ def _settings(args, rate: int = 48000):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="visualizer", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="visualizer", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     live = sub.add_parser("live", help="live window from a microphone or a file")
     _add_live_input(live)
@@ -91,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--fullscreen", action="store_true")
     live.add_argument("--screen", type=_bounded(int, 0, 15, "--screen"),
                       help="fullscreen on monitor N (`visualizer devices` lists them)")
-    live.add_argument("--frames", type=int, default=0, help="quit after this many frames")
+    live.add_argument("--frames", type=_frames, default=0, help="quit after this many frames")
     live.add_argument("--screenshot", type=Path, help="with --frames: save the last frame as PNG")
     _add_sensitivity(live)
     live.add_argument("--render-scale", type=_scale, default=1.0,
@@ -117,7 +139,16 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--osc-host", default="127.0.0.1",
                       help="address to listen on (default 127.0.0.1: this machine only)")
     live.add_argument("--osc-send", metavar="HOST:PORT",
-                      help="send the analysis features by OSC every frame to HOST:PORT")
+                      help="send the analysis features by OSC every frame to HOST:PORT "
+                      "(and the lead's notes as /visualizer/note)")
+    live.add_argument("--midi-out", metavar="PORT",
+                      help="play the lead's notes on a MIDI output: part of a port name, "
+                      "or 'virtual' to make a port")
+    live.add_argument("--midi-bend", action="store_true",
+                      help="with --midi-out: pitch bend follows the horn (range 2 semitones)")
+    live.add_argument("--transpose", type=_transpose, default=0, metavar="INSTRUMENT",
+                      help="name notes as the player reads them: concert, soprano, alto, "
+                      "tenor, baritone or semitones (the HUD; MIDI stays at concert pitch)")
 
     lat = sub.add_parser("latency", help="calibrate: flash the screen on every click the "
                          "microphone hears (film it with a click track)")
@@ -125,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     lat.add_argument("--size", type=_size, help="window size WxH (default 1280x720)")
     lat.add_argument("--fullscreen", action="store_true")
     lat.add_argument("--screen", type=_bounded(int, 0, 15, "--screen"), help="monitor N")
-    lat.add_argument("--frames", type=int, default=0, help="quit after this many frames")
+    lat.add_argument("--frames", type=_frames, default=0, help="quit after this many frames")
     lat.add_argument("--av-offset", type=_bounded(float, -500, 2000, "--av-offset"),
                      default=0.0, metavar="MS", help="as for live")
     _add_sensitivity(lat)
@@ -163,7 +194,16 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("audio", type=Path, help="audio file")
     analyze.add_argument("-o", "--output", type=Path, help="write the features as CSV")
     analyze.add_argument("--plot", type=Path, help="draw the features as PNG")
-    analyze.add_argument("--rate", type=float, default=100.0, help="CSV rows per second (default 100)")
+    analyze.add_argument("--events", type=Path, metavar="EVENTS.csv",
+                         help="write onsets, beats, downbeats, notes and climaxes as CSV")
+    analyze.add_argument("--notes", type=Path, metavar="NOTES.mid|.csv",
+                         help="write the lead's notes: a MIDI file with a tempo map from the "
+                         "beats, or a CSV table (by the extension)")
+    analyze.add_argument("--transpose", type=_transpose, default=0, metavar="INSTRUMENT",
+                         help="name notes as the player reads them: concert, soprano, "
+                         "alto, tenor, baritone or semitones")
+    analyze.add_argument("--rate", type=_bounded(float, 0.1, 1000, "--rate"), default=100.0,
+                         help="CSV rows per second, 0.1..1000 (default 100)")
     _add_sensitivity(analyze)
 
     snap = sub.add_parser("snapshot", help="one frame of a scene at a moment of a recording")
@@ -192,7 +232,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _COMMANDS[args.command](args)
     except VisualizerError as e:
-        print(f"visualizer: error: {e}", file=sys.stderr)
+        # One line even when a name the user gave holds a line break.
+        text = str(e).replace("\r", "\\r").replace("\n", "\\n")
+        print(f"visualizer: error: {text}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("visualizer: interrupted", file=sys.stderr)
@@ -201,7 +243,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _cmd_render(args) -> int:
     from visualizer import scene as scenes_mod
-    from visualizer.analysis.track import analyze_file
     from visualizer.engine import Cue
     from visualizer.offline import RenderOptions, RenderStopped, render_file
     from visualizer.timeline import auto_cues, load_timeline
@@ -214,7 +255,7 @@ def _cmd_render(args) -> int:
     settings = _settings(args)
     with tempfile.TemporaryDirectory() as tmp:
         audio = _demo_wav(Path(tmp)) if args.demo else args.audio
-        track = analyze_file(audio, settings=settings)
+        track = _analyze(audio, settings)
         ramps = []
         if args.scene:
             cues = [Cue(0.0, scenes_mod.find(args.scene, scenes).key)]
@@ -272,7 +313,12 @@ def _cmd_live(args) -> int:
     options.director = AutoDirector(
         keys, start=start, transitions={s.key: (s.transition, s.transition_beats) for s in scenes})
     options.auto = args.auto
-    if args.midi or args.midi_map:
+    if args.midi_map and not args.midi:
+        # A map without an input would leave every pedal dead on stage, and
+        # opening every port unasked grabs devices meant for something else.
+        raise VisualizerError(f"--midi-map {args.midi_map}: give --midi PORT too (part of the "
+                              "input's name, or 'virtual'; `visualizer devices` lists them)")
+    if args.midi:
         from visualizer.live.midi import MidiInput, MidiLearn, MidiMap
         mapping = (MidiMap.load(args.midi_map, keys, params, missing_ok=True) if args.midi_map
                    else MidiMap(keys, params))
@@ -284,16 +330,27 @@ def _cmd_live(args) -> int:
         from visualizer.live.osc import OscServer
         options.controls.append(OscServer(options.bus, host=args.osc_host, port=args.osc_port,
                                           scenes=keys, params=params))
+    if args.midi_bend and not args.midi_out:
+        raise VisualizerError("--midi-bend: give --midi-out PORT too")
+    options.transpose = args.transpose
+    notes, port = _notes_out(args)   # a port that cannot open stops us before the window
+    options.on_record = notes.on_record   # every recording writes its notes as OUT.mid
+    callbacks = [notes.on_frame]
     if args.osc_send:
-        options.on_frame = _feature_sender(args.osc_send)
-    with tempfile.TemporaryDirectory() as tmp:
-        source = _live_source(args, Path(tmp), options)
-        result = run_live(source, scenes, scene=start, options=options)
-        if getattr(source, "silent", False) and args.play != "none":
-            print("visualizer: no audio output device: the file was shown but not heard",
-                  file=sys.stderr)
-    _report_live(result, source)
-    return 0
+        callbacks.append(_feature_sender(args.osc_send))
+    options.on_frame = _each(callbacks)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            source = _live_source(args, Path(tmp), options)
+            result = run_live(source, scenes, scene=start, options=options)
+            if getattr(source, "silent", False) and args.play != "none":
+                print("visualizer: no audio output device: the file was shown but not heard",
+                      file=sys.stderr)
+    finally:
+        notes.close()   # the synth must not hang on the last note
+        if port is not None:
+            port.close()
+    return _report_live(result, source)
 
 
 def _cmd_latency(args) -> int:
@@ -308,9 +365,9 @@ def _cmd_latency(args) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         source = _live_source(args, Path(tmp), options)
         result = run_live(source, scenes[:1], scene=scenes[0].key, options=options)
-    _report_live(result, source)
+    status = _report_live(result, source)
     print(f"{result.flashes} clicks flashed")
-    return 0
+    return status
 
 
 def _live_source(args, tmp: Path, options):
@@ -379,16 +436,44 @@ class _SecondRing:
         pass
 
 
-def _feature_sender(target: str):
-    from visualizer.live.osc import FeatureSender
+def _osc_target(target: str) -> tuple[str, int]:
+    """--osc-send HOST:PORT -> (host, port)."""
     host, _, port = target.rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise VisualizerError(f"--osc-send '{target}': expected HOST:PORT like 127.0.0.1:9001")
-    sender = FeatureSender(host, int(port))
+    return host, int(port)
+
+
+def _feature_sender(target: str):
+    from visualizer.live.osc import FeatureSender
+    sender = FeatureSender(*_osc_target(target))
     return lambda show, frame: sender.send(frame.values)
 
 
-def _report_live(result, source) -> None:
+def _notes_out(args):
+    """The live note follower and its outputs (--midi-out, --osc-send); (NoteOut, port)."""
+    from visualizer.live.notes_out import (NoteFollower, NoteOut, NoteSender, OscNoteSender,
+                                           all_notes_off, open_output)
+    sinks, port = [], None
+    if args.osc_send:
+        sinks.append(OscNoteSender(*_osc_target(args.osc_send)))
+    if args.midi_out:
+        port = open_output(args.midi_out)
+        all_notes_off(port.send)   # a synth left hanging by an earlier run
+        sinks.append(NoteSender(port.send, bend=args.midi_bend))
+    return NoteOut(NoteFollower(bend=args.midi_bend), sinks, bend=args.midi_bend), port
+
+
+def _each(callbacks):
+    """One on_frame callback that calls each of ``callbacks`` in turn."""
+    def on_frame(show, frame):
+        for callback in callbacks:
+            callback(show, frame)
+    return on_frame
+
+
+def _report_live(result, source) -> int:
+    """Print the run's summary; the exit status (130 after Ctrl-C)."""
     print(f"{result.frames} frames shown, {source.overflows} input overflows, "
           f"{result.late} late frames, {result.dropped} recorded frames dropped")
     if getattr(source, "lost_count", 0):
@@ -397,20 +482,29 @@ def _report_live(result, source) -> None:
         print(result.latency)
     if result.scene:
         print(f"ended on scene {result.scene}")
+    if result.applied:
+        by = ", ".join(f"{n} from {source or 'other'}" for source, n in sorted(result.applied.items()))
+        print(f"{sum(result.applied.values())} control commands applied ({by})")
     if result.failed_commands or result.rejected_messages:
         print(f"{result.failed_commands} control commands failed, "
-              f"{result.rejected_messages} control messages ignored")
+              f"{result.rejected_messages} control messages ignored"
+              + (f" (last: {result.last_error})" if result.last_error else ""))
     for path in result.recordings:
         print(f"recorded {path}")
+    if result.interrupted:
+        print("visualizer: interrupted", file=sys.stderr)
+        return 130
+    return 0
 
 
 def _cmd_analyze(args) -> int:
     import numpy as np
+    from visualizer.analysis import notes as notes_mod
     from visualizer.analysis import report
     from visualizer.analysis.pitch import note_name
-    from visualizer.analysis.track import analyze_file
 
-    track = analyze_file(args.audio, settings=_settings(args))
+    notes_format = notes_mod.notes_format(args.notes) if args.notes else None  # before the work
+    track = _analyze(args.audio, _settings(args))
     duration = track.rows.shape[0] * track.hop_seconds
     voiced = track.column("voiced") > 0.5
     notes = track.column("note")[voiced]
@@ -418,16 +512,50 @@ def _cmd_analyze(args) -> int:
           f"{track.beat_times.size} beats, {track.onset_times.size} onsets, "
           f"integrated loudness {track.integrated_lufs:.1f} LUFS")
     if notes.size:
-        lo, hi = (int(round(v)) for v in np.percentile(notes, [5, 95]))
+        lo, hi = (int(round(v)) + args.transpose for v in np.percentile(notes, [5, 95]))
         print(f"  pitched {voiced.mean() * 100:.0f}% of the time, notes {note_name(lo)} to "
-              f"{note_name(hi)}, tuning {np.median(track.column('tuning')[voiced]):+.0f} cents")
+              f"{note_name(hi)}{' as read' if args.transpose else ''}, "
+              f"tuning {np.median(track.column('tuning')[voiced]):+.0f} cents")
     if args.output:
         rows = report.write_csv(track, args.output, rate=args.rate)
         print(f"wrote {args.output} ({rows} rows)")
     if args.plot:
-        report.plot(track, args.plot, title=str(args.audio.name))
+        report.plot(track, args.plot, title=str(args.audio.name), transpose=args.transpose,
+                    reading=_reading(args), notes=notes_mod.transcribe(track))
         print(f"wrote {args.plot}")
+    if args.events or args.notes:
+        lead = notes_mod.transcribe(track)
+        if args.events:
+            rows = notes_mod.write_events_csv(track, lead, args.events)
+            print(f"wrote {args.events} ({rows} events)")
+        if notes_format == "midi":
+            notes_mod.write_notes_midi(lead, args.notes, beats=track.beat_times, tempo=track.tempo,
+                                       transpose=args.transpose)
+        elif notes_format == "csv":
+            notes_mod.write_notes_csv(lead, args.notes, transpose=args.transpose)
+        if args.notes:
+            print(f"wrote {args.notes} ({len(lead)} notes, {_reading(args)})")
     return 0
+
+
+def _analyze(path: Path, settings):
+    """The file's FeatureTrack; an AudioFileError if it holds not one analysis hop."""
+    from visualizer.analysis.track import analyze_file
+    from visualizer.errors import AudioFileError
+    track = analyze_file(path, settings=settings)
+    if track.rows.shape[0] == 0:
+        raise AudioFileError(f"{path}: too short to analyse: less than "
+                             f"{track.hop_seconds * 1000:.1f} ms of audio")
+    return track
+
+
+def _reading(args) -> str:
+    """How the plot says its notes are named: 'concert', 'tenor', '+3 semitones'."""
+    if args.transpose == 0:
+        return "concert"
+    from visualizer.analysis.notes import TRANSPOSE
+    names = [name for name, semitones in TRANSPOSE.items() if semitones == args.transpose]
+    return names[0] if names else f"{args.transpose:+d} semitones"
 
 
 def _audio_arg(args, folder: Path) -> Path:
@@ -444,8 +572,10 @@ def _cmd_snapshot(args) -> int:
     scenes = scenes_mod.discover()
     scene = scenes_mod.find(args.scene, scenes) if args.scene else scenes[0]
     with tempfile.TemporaryDirectory() as tmp:
-        samples = load_audio(_audio_arg(args, Path(tmp)))
-    still = render_stills(samples, [scene], [args.at], args.size)[(scene.key, args.at)]
+        audio = _audio_arg(args, Path(tmp))
+        samples = load_audio(audio)
+    name = "the demo track" if args.demo else str(audio)
+    still = render_stills(samples, [scene], [args.at], args.size, name=name)[(scene.key, args.at)]
     write_png(args.output, still)
     print(f"wrote {args.output} ({scene.key} at {args.at:g} s)")
     return 0
@@ -465,7 +595,8 @@ def _cmd_sheet(args) -> int:
                  else default_times(duration))
     except ValueError:
         raise VisualizerError(f"--times '{args.times}': expected seconds like 3,8.5,12") from None
-    stills = render_stills(samples, scenes, times, args.size)
+    stills = render_stills(samples, scenes, times, args.size, flag="--times",
+                           name="the demo track" if args.demo else str(audio))
     name = "the demo track" if args.demo else args.audio.name
     write_sheet(stills, scenes, times, args.output, title=f"visualizer scenes: {name}")
     print(f"wrote {args.output} ({len(scenes)} scenes x {len(times)} moments)")

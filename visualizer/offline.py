@@ -2,7 +2,8 @@
 
 Two passes. First the whole file is analysed with zero lag (a FeatureTrack).
 Then frame k, at time start + k / fps (never the wall clock), draws with the
-track's features for that time; the streaming analyzer, which still makes the
+track's features for that time, each onset and beat on the frame nearest it
+(``FeatureTrack.frames``); the streaming analyzer, which still makes the
 bands and the audio texture, reads half a window ahead so those are centred
 on the frame's time too. Drawing, read-back and encoding overlap (see
 ``output/pipeline.py``). Stopping with Ctrl-C finishes the file with what was
@@ -21,7 +22,7 @@ from visualizer.analysis.track import FeatureTrack, analyze_file
 from visualizer.audio.file_source import FileSource, mono
 from visualizer.clock import FrameClock
 from visualizer.engine import Cue, Engine
-from visualizer.errors import VisualizerError
+from visualizer.errors import AudioFileError, VisualizerError
 from visualizer.output.pipeline import FramePipeline
 from visualizer.output.video import VideoWriter
 from visualizer.progress import Progress
@@ -85,7 +86,11 @@ def render_file(audio: Path, out: Path, *, scenes: list[Scene], cues: list[Cue],
     if opt.start < 0 or opt.start >= max(total, 1e-9):
         raise VisualizerError(f"--start {opt.start:g} s is outside {audio} (0 to {total:.1f} s)")
     end = total if opt.duration is None else min(total, opt.start + opt.duration)
-    source = FileSource(audio, sample_rate=sr)
+    n_frames = math.ceil((end - opt.start) * opt.fps - 1e-9)
+    if n_frames < 1:  # no analysis hop at all: nothing to draw, and no file to leave
+        raise AudioFileError(f"{audio}: too short to render: less than "
+                             f"{track.hop_seconds * 1000:.1f} ms of audio")
+    source = FileSource(audio, sample_rate=sr, report=False)  # the analysis reported repairs
     renderer = Renderer.headless(sample_rate=sr, render_scale=opt.render_scale)
     writer = pipeline = None
     frames = 0
@@ -101,7 +106,7 @@ def render_file(audio: Path, out: Path, *, scenes: list[Scene], cues: list[Cue],
         big = (opt.size[0] * opt.supersample, opt.size[1] * opt.supersample)
         consumed = _settle(source, analyzer, opt.start, sr)
         clock = FrameClock(opt.fps, start=opt.start)
-        n_frames = math.ceil((end - opt.start) * opt.fps - 1e-9)
+        frames_of = track.frames(opt.fps, start=opt.start)  # each event on its nearest frame
         bar = Progress(n_frames, label=Path(out).name) if opt.progress else None
         mono_buf = np.empty(sr, np.float32)
         audio_from = round(opt.start * sr)
@@ -127,7 +132,7 @@ def render_file(audio: Path, out: Path, *, scenes: list[Scene], cues: list[Cue],
                 if block.shape[0] > mono_buf.shape[0]:
                     mono_buf = np.empty(block.shape[0], np.float32)
                 engine.step(mono(block, mono_buf[:block.shape[0]]), timing, pipeline.source_fbo,
-                            size=big, values=track.rows[track.index_at(timing.time)])
+                            size=big, values=frames_of.values(timing.time))
                 pipeline.submit(audio_part)
                 frames += 1
                 if bar:
@@ -147,14 +152,23 @@ def render_file(audio: Path, out: Path, *, scenes: list[Scene], cues: list[Cue],
     except BaseException:
         if writer is not None:
             writer.abort()
-            for f in writer.written_files():
-                f.unlink(missing_ok=True)
+            _remove(writer.written_files())
         raise
     finally:
         if pipeline is not None:
             pipeline.release()
         source.close()
         renderer.release()
+
+
+def _remove(files: list[Path]) -> None:
+    """Delete a failed render's files; never raises over the error being handled."""
+    for f in files:
+        try:
+            if not f.is_dir():
+                f.unlink(missing_ok=True)
+        except OSError:
+            pass  # the real error is on its way up; a file left behind is the lesser harm
 
 
 class RenderStopped(KeyboardInterrupt):

@@ -16,6 +16,7 @@ from visualizer.analysis.bands import BandSums, band_matrix, log_band_edges
 from visualizer.analysis.beat import BeatTracker
 from visualizer.analysis.features import (
     FEATURE_INDEX, N_BANDS, SCALAR_FEATURES, TEXTURE_WIDTH, FeatureFrame)
+from visualizer.analysis.legato import NoteChangeDetector, OnsetMerger
 from visualizer.analysis.loudness import LoudnessMeter
 from visualizer.analysis.onsets import OnsetDetector
 from visualizer.analysis.pitch import PitchTracker
@@ -156,10 +157,19 @@ class Analyzer:
                                     sensitivity=s.onset_sensitivity, max_batch=b)
         self.beats = BeatTracker(hop_seconds=step_s, max_batch=b)
         self.pitch = PitchTracker(sample_rate=s.sample_rate, hop=s.hop, max_batch=b)
+        # Slurred notes bring no attack: note changes in the pitch track join
+        # the flux onsets (see visualizer.analysis.legato).
+        self.note_changes = NoteChangeDetector(hop_seconds=step_s,
+                                               pitch_latency_hops=self.pitch.latency_hops)
+        self.onset_merger = OnsetMerger(hop_seconds=step_s)
         self.loudness = LoudnessMeter(sample_rate=s.sample_rate, hop=s.hop, max_batch=b)
         self.arc = ArcTracker(hop_seconds=step_s)
         self._odf = np.empty(b)
-        self._onset = np.zeros(b, bool)
+        self._onset = np.zeros(b, bool)          # flux onsets
+        self._changed = np.zeros(b, bool)        # note-change onsets
+        self._change_lag = np.zeros(b, np.intp)
+        self._merged = np.zeros(b, bool)         # both, one per note
+        self._merged_lag = np.zeros(b, np.intp)
         self._beat_out = np.empty((b, 5))
         self._pitch_out = np.empty((b, len(PitchTracker.names)))
         self._loud_out = np.empty((b, 2))
@@ -211,6 +221,15 @@ class Analyzer:
     def batch_odf(self) -> np.ndarray:
         """The onset detection function of the last batch's hops (for on_rows)."""
         return self._odf[:self._batch_hops]
+
+    @property
+    def batch_onset_lags(self) -> np.ndarray:
+        """Per hop of the last batch: -1, or where an onset was reported, the
+        hops from its event in the audio to that hop (for on_rows; offline
+        code moves each onset back by its own lag: flux and note changes
+        have different delays)."""
+        h = self._batch_hops
+        return np.where(self._merged[:h], self._merged_lag[:h], -1)
 
     def tap(self, time_s: float | None = None) -> None:
         """Tap tempo at audio time ``time_s`` (default: now, the newest sample)."""
@@ -312,9 +331,25 @@ class Analyzer:
         bright[silent] = 0.0
         flat[silent] = 0.0
 
+    def _merge_onsets(self, hops: int) -> np.ndarray:
+        """Flux and note-change onsets of this batch as one (hops,) bool stream."""
+        changed, lag = self._changed[:hops], self._change_lag[:hops]
+        self.note_changes.process(self._pitch_out[:hops], changed, lag)
+        flux = self._onset[:hops]
+        merged, mlag = self._merged[:hops], self._merged_lag[:hops]
+        merged[:] = False
+        first = self.frame.hops                    # global index of this batch's hop 0
+        for i in np.flatnonzero(flux | changed):
+            for source, (fired, k) in enumerate(((flux[i], self.onsets.latency_hops),
+                                                 (changed[i], lag[i]))):
+                if fired and self.onset_merger.offer(first + int(i) - int(k), source):
+                    merged[i], mlag[i] = True, k
+                    break
+        return merged
+
     def _musical(self, rows: np.ndarray, hops: int) -> None:
         """Onset pulse, beat, pitch, loudness and the arc into the rows."""
-        onset = self._onset[:hops]
+        onset = self._merge_onsets(hops)
         # Onset pulse: 1 on an onset, decaying; closed form via the last onset index.
         hop_index = self._hop_index[:hops]
         idx = np.where(onset, hop_index, -1)
@@ -325,7 +360,7 @@ class Analyzer:
         before = idx < 0
         pulse[before] = self._onset_pulse * self._onset_decay[hop_index[before] + 1]
         self._onset_pulse = float(pulse[-1])
-        rows[:, _COL["onset_count"]] = self.onsets.count - (onset.sum() - np.cumsum(onset))
+        rows[:, _COL["onset_count"]] = self.onset_merger.count - (onset.sum() - np.cumsum(onset))
         beat = self._beat_out[:hops]
         self.beats.process(self._odf[:hops], beat)
         for j, name in enumerate(("tempo", "beat_phase", "beat", "bar_phase", "beat_count")):

@@ -42,8 +42,8 @@ SCALAR_FEATURES: tuple[Feature, ...] = (
             "Unsmoothed RMS level of the newest window in dB full scale (-120 for silence)."),
     # Rhythm.
     Feature("onset", "iOnset", "0..1",
-            "Onset pulse: 1 when a note or hit starts (SuperFlux, does not fire on vibrato), "
-            "decaying over about 150 ms."),
+            "Onset pulse: 1 when a note or hit starts (SuperFlux attacks, and slurred note "
+            "changes of the lead's pitch; not vibrato), decaying over about 150 ms."),
     Feature("onset_count", "iOnsetCount", "count", "Onsets since the start."),
     Feature("beat", "iBeat", "0..1",
             "Beat pulse: 1 on each beat, decaying over about 100 ms. Live it fires at the "

@@ -25,9 +25,15 @@ Per batch of hops:
    as recent as possible. The difference function comes from one batched real
    FFT (cross-correlation) and a running energy, the cumulative-mean
    normalised d' from a cumulative sum (both cumulative sums as small blocked
-   matrix products, faster than numpy's cumsum). The *first* dip of d' below
-   0.3, followed down to its local minimum, is the period (not the global
-   minimum: octave protection); parabolic interpolation of d refines it.
+   matrix products, faster than numpy's cumsum). **Octave protection**:
+   every local minimum of d normalised by the two segments' energy (1 - the
+   normalised correlation) is a candidate, valued at its parabola's vertex;
+   the period is the *shortest* lag whose dip is within 0.12 of the deepest.
+   A harmonic (half, a third, a quarter of the period: the error on low notes
+   whose fundamental is weak) keeps the rest of the spectrum in its dip and
+   is passed over however weak the fundamental; a multiple of the period
+   (an octave down) is no deeper than the period itself and is not taken
+   either. Parabolic interpolation of d refines the lag.
 3. **Voicing and continuity.** confidence = 1 - d' at the dip, times an energy
    gate (0 at 75 dB below the player's recent peak level, or -90 dBFS, and
    1 from 10 dB above that), so silence and breath are
@@ -121,7 +127,14 @@ class PitchTracker:
              "tuning_cents", "vibrato_rate", "vibrato_depth")
 
     THRESHOLD = 0.3
-    """YIN: the first dip of d' below this is the period (octave protection)."""
+    """An estimate is periodic when d' dips below this somewhere."""
+    MARGIN = 0.12
+    """The period is the shortest lag whose dip (d over the segments' energy)
+    is within this of the deepest (octave protection both ways; see
+    ``_pick_dip``). A harmonic's dip holds the energy of the other harmonics:
+    0.22..0.3 on low notes where the 2nd, 3rd or 4th dominates. Smaller
+    margins pass over even rarer spectra, but then a note change inside the
+    window or breath noise 5 dB below the tone drops estimates an octave."""
     VOICED_ON = 0.75
     VOICED_OFF = 0.6
     GATE_BELOW_PEAK_DB = 75.0
@@ -161,12 +174,36 @@ class PitchTracker:
             raise ValueError(f"fmax must be below {0.4 * fs:.0f} Hz")
         self.sample_rate, self.hop, self.step, self.max_batch = sample_rate, hop, step, max_batch
         self._dec, self._fs, self._hpd = dec, fs, hop // dec
+        self._emax = -(-max_batch // step) + 1         # estimates per batch, at most
+        self._est_dt = hop * step / sample_rate        # seconds between estimates
+        self._init_decimation()
+        self._init_yin(fmin, fmax)
+        self._init_voicing()
+        self._init_tuning()
+        self._init_vibrato()
+        # Output: row 0 is the previous output row, rows 1.. this batch's estimates.
+        self._table = np.zeros((self._emax + 1, len(self.names)))
+        self._rowmaps = [np.where(np.arange(max_batch) >= s, (np.arange(max_batch) - s) // step + 1,
+                                  0).astype(np.intp) for s in range(step)]
+        self._hops = 0
+        # Latency, in hops: the centre of the compared data trails the newest
+        # sample by about W/2 plus half a period (~4 ms for a sax), the median
+        # waits for a second estimate, and hops between estimates hold the
+        # last one (half a step on average). Checked with pitch steps in the tests.
+        self.latency_hops = int(round((self._w / 2 + 0.004 * fs) / self._hpd
+                                      + step + (step - 1) / 2))
 
-        # Decimation, polyphase: with S = stream.reshape(-1, dec) and
-        # Z = S @ H, H[p, j] = h[dec (K-1-j) + dec-1-p], output n = sum_j Z[n+j, j].
+    def _empty(self, dtype=np.float64) -> np.ndarray:
+        """A work array of one value per estimate of a batch."""
+        return np.empty(self._emax, dtype)
+
+    def _init_decimation(self) -> None:
+        # Polyphase: with S = stream.reshape(-1, dec) and Z = S @ H,
+        # H[p, j] = h[dec (K-1-j) + dec-1-p], output n = sum_j Z[n+j, j].
+        dec, hop, max_batch = self._dec, self.hop, self.max_batch
         k = max(2, round(40 / dec))
         self._k = k
-        h = _kaiser_lowpass(dec * k, min(3000.0, 0.25 * fs), sample_rate, 5.0)
+        h = _kaiser_lowpass(dec * k, min(3000.0, 0.25 * self._fs), self.sample_rate, 5.0)
         self._hpoly = np.array([[h[dec * (k - 1 - j) + dec - 1 - p] for j in range(k)]
                                 for p in range(dec)])
         self._hist48 = dec * (k - 1)
@@ -182,15 +219,15 @@ class PitchTracker:
         self._prev_shared2 = 0.0
         self._have_prev = False
 
-        # YIN geometry at the decimated rate: lags 0..T, window W, frame L.
+    def _init_yin(self, fmin: float, fmax: float) -> None:
+        # Geometry at the decimated rate: lags 0..T, window W, frame L.
+        fs, emax, f = self._fs, self._emax, self._empty
         T = _ceil_to(fs / fmin + 1, 16)
         W = max(T, _ceil_to(0.021 * fs, 16))
         L = W + T
         self._t, self._w, self._l = T, W, L
         self._lo = max(2, int(fs / fmax))
-        self._buf12 = np.zeros(L + self._hpd * max_batch)
-        emax = -(-max_batch // step) + 1
-        f = lambda dtype=np.float64: np.empty(emax, dtype)  # noqa: E731
+        self._buf12 = np.zeros(L + self._hpd * self.max_batch)
         self._stack = np.zeros((emax, 2, L))          # [:, 0] frame, [:, 1] its newest W only
         self._spec = np.empty((emax, 2, L // 2 + 1), np.complex128)
         self._cross = np.empty((emax, L // 2 + 1), np.complex128)
@@ -200,22 +237,25 @@ class PitchTracker:
         self._d = np.empty((emax, T))                  # d(tau) for tau = 1..T
         self._cm = np.empty((emax, T))
         self._dp = np.empty((emax, T))                 # d'(tau) for tau = 1..T
+        self._esum = np.empty((emax, T))               # E1 + E2(tau), then d normalised by it
         self._cumsum = _CumSum(emax, T)
         self._tau = np.arange(1, T + 1, dtype=np.float64)
-        n = T - self._lo
-        self._below = np.empty((emax, n), bool)
-        self._rising = np.empty((emax, n), bool)
-        self._after = np.empty((emax, n), bool)
-        self._jidx = np.arange(n)
+        n = T - self._lo                               # candidate lags lo .. T - 1
+        self._dip = np.empty((emax, n), bool)
+        self._notdip = np.empty((emax, n), bool)
+        self._vden = np.empty((emax, n))
+        self._vval = np.empty((emax, n))
         self._rowbase = np.arange(emax) * T
-        self._rowbase_n = np.arange(emax) * n
         self._arange_e = np.arange(emax)
-        self._e1, self._e1x2 = f(), f()
-        self._first, self._gmin, self._t0 = (f(np.intp) for _ in range(3))
+        self._e1, self._e1x2, self._best = f(), f(), f()
+        self._gmin, self._t0 = f(np.intp), f(np.intp)
         self._flat, self._last, self._last0 = f(np.intp), f(np.intp), f(np.intp)
         self._found, self._bool1, self._bool2, self._bool3 = (f(bool) for _ in range(4))
         self._da, self._db, self._dc, self._dpv = f(), f(), f(), f()
         self._den, self._frac, self._conf, self._gate, self._tauf = f(), f(), f(), f(), f()
+
+    def _init_voicing(self) -> None:
+        emax, f = self._emax, self._empty
         self._voiced = f(bool)
         self._voiced_state = False
         # Median of three: two previous (lag, periodic) pairs, then this batch.
@@ -223,14 +263,13 @@ class PitchTracker:
         self._per = np.zeros(emax + 2, bool)
         self._nper = np.ones(emax + 2, bool)
         self._ma, self._mb, self._mlo, self._mhi = f(), f(), f(), f()
-
         # The relative energy gate's decaying peak (dB) and its per-estimate fall.
-        est_dt = hop * step / sample_rate
         self._peak_db = self.GATE_FLOOR_DB
-        self._peak_steps = self.PEAK_DECAY_DB_PER_S * est_dt * np.arange(1, emax + 1)
+        self._peak_steps = self.PEAK_DECAY_DB_PER_S * self._est_dt * np.arange(1, emax + 1)
         self._ref = f()
 
-        # Notes and tuning.
+    def _init_tuning(self) -> None:
+        emax, f, est_dt = self._emax, self._empty, self._est_dt
         self._midi, self._dev, self._wt, self._move = f(), f(), f(), f()
         self._ph = np.empty(emax, np.complex128)
         self._cs = np.empty(emax, np.complex128)
@@ -243,12 +282,15 @@ class PitchTracker:
         self._prev_midi = 0.0
         self._prev_voiced = False
         self._last_note = 0.0
-        self._midi_const = 69.0 + 12.0 * math.log2(fs / 440.0)
+        self._midi_const = 69.0 + 12.0 * math.log2(self._fs / 440.0)
 
-        # Vibrato: a window of nv estimates, evaluated every ve-th estimate.
+    def _init_vibrato(self) -> None:
+        # A window of nv estimates, evaluated every ve-th estimate: the
+        # sinusoids at every trial rate, orthogonal to the window's linear
+        # trend, and their normal equations, inverted once.
+        est_dt = self._est_dt
         nv = max(8, round(self.VIBRATO_WINDOW_S / est_dt))
-        ve = self.VIBRATO_EVERY
-        self._nv, self._ve = nv, ve
+        self._nv, self._ve = nv, self.VIBRATO_EVERY
         tt = (np.arange(nv) - (nv - 1) / 2) * est_dt
         q, _ = np.linalg.qr(np.stack([np.ones(nv), tt / tt.max()], axis=1))
         self._q = np.ascontiguousarray(q)
@@ -270,6 +312,10 @@ class PitchTracker:
         gi = np.linalg.inv(np.einsum("tfi,tfj->fij", b3, b3))
         self._g00, self._g01, self._g11 = (np.ascontiguousarray(gi[:, i, j])
                                            for i, j in ((0, 0), (0, 1), (1, 1)))
+        self._init_vibrato_buffers()
+
+    def _init_vibrato_buffers(self) -> None:
+        emax, nv, ve, nf = self._emax, self._nv, self._ve, self._nf
         hist = nv - 1
         self._vbuf = np.zeros(hist + emax)             # pitch in cents; held while unvoiced
         self._vvoi = np.zeros(hist + emax)             # 1 where voiced
@@ -289,18 +335,6 @@ class PitchTracker:
                        .astype(np.intp) for s in range(ve)]
         self._vrows = np.empty((emax, 2))
         self._n_est = 0
-
-        # Output: row 0 is the previous output row, rows 1.. this batch's estimates.
-        self._table = np.zeros((emax + 1, len(self.names)))
-        self._rowmaps = [np.where(np.arange(max_batch) >= s, (np.arange(max_batch) - s) // step + 1,
-                                  0).astype(np.intp) for s in range(step)]
-        self._hops = 0
-
-        # Latency, in hops: the centre of the compared data trails the newest
-        # sample by about W/2 plus half a period (~4 ms for a sax), the median
-        # waits for a second estimate, and hops between estimates hold the
-        # last one (half a step on average). Checked with pitch steps in the tests.
-        self.latency_hops = int(round((W / 2 + 0.004 * fs) / self._hpd + step + (step - 1) / 2))
 
     # ----------------------------------------------------------------- stream
     def _decimate(self, frames: np.ndarray, hops: int) -> None:
@@ -380,7 +414,20 @@ class PitchTracker:
 
     # -------------------------------------------------------------------- YIN
     def _estimate(self, first: int, e: int) -> None:
-        L, T, W, lo = self._l, self._t, self._w, self._lo
+        """YIN on the ``e`` frames that end at this batch's estimate hops."""
+        self._difference(first, e)
+        t0 = self._pick_dip(e)
+        tauf = self._refine(e, t0)
+        conf = self._confidence(e)
+        found = self._found[:e]
+        voiced = self._voicing(e, conf, found)
+        self._median(e, tauf, conf, found)
+        self._notes(e, tauf, conf, voiced)
+        self._n_est += e
+
+    def _difference(self, first: int, e: int) -> None:
+        """YIN's difference function d and its normalised form d' into ``_d``, ``_dp``."""
+        L, T, W = self._l, self._t, self._w
         stack = self._stack[:e]
         # Frames ending at the estimate hops: row i ends at L + (i + 1) * hpd.
         s0 = (first + 1) * self._hpd
@@ -407,6 +454,7 @@ class PitchTracker:
         e1x2 = self._e1x2[:e]
         np.add(e1, e1, out=e1x2)
         d += e1x2[:, None]
+        np.maximum(d, 1e-300, out=self._esum[:e])      # E1 + E2(tau), for _pick_dip
         d -= r2[:, 1:T + 1]
         np.maximum(d, 0.0, out=d)
         # d'(tau) = d(tau) tau / sum_{1..tau} d. (Digital silence gives d' = 0,
@@ -418,30 +466,62 @@ class PitchTracker:
         np.multiply(d, self._tau, out=dp)
         dp /= cm
 
-        # The first dip below the threshold, followed down to its local minimum.
-        seg = dp[:, lo - 1:T - 1]                      # tau = lo .. T - 1
-        below = self._below[:e]
-        np.less(seg, self.THRESHOLD, out=below)
-        first_i = self._first[:e]
-        below.argmax(axis=1, out=first_i)
-        found = self._found[:e]
-        np.add(self._rowbase_n[:e], first_i, out=self._flat[:e])
-        self._below.ravel().take(self._flat[:e], out=found)
-        rising = self._rising[:e]
-        np.greater_equal(dp[:, lo:T], seg, out=rising)
-        rising[:, -1] = True
-        after = self._after[:e]
-        np.greater_equal(self._jidx, first_i[:, None], out=after)
-        after &= rising
+    def _pick_dip(self, e: int) -> np.ndarray:
+        """The period's lag (integer) per estimate; sets ``_found``.
+
+        Every local minimum of d / (E1 + E2) (one minus the normalised
+        correlation: unlike d', no lag is favoured when part of the window
+        is not periodic, as in a note change) is a candidate, valued at its
+        parabola's vertex (integer lags would favour whichever multiple of a
+        high note's period happens to fall on a sample). The period is the *shortest*
+        lag whose dip is within ``MARGIN`` of the deepest: a harmonic (half,
+        a third, a quarter of the period) leaves the rest of the spectrum in
+        its dip, however weak the fundamental, and is passed over; a multiple
+        of the period is no deeper than the period itself, so the octave
+        below is not taken either.
+        """
+        T, lo = self._t, self._lo
+        nd = self._esum[:e]
+        np.divide(self._d[:e], nd, out=nd)
+        prev, seg, nxt = nd[:, lo - 2:T - 2], nd[:, lo - 1:T - 1], nd[:, lo:T]  # tau = lo..T-1
+        dip, notdip = self._dip[:e], self._notdip[:e]
+        np.less(seg, prev, out=dip)
+        np.less_equal(seg, nxt, out=notdip)
+        dip &= notdip
+        np.logical_not(dip, out=notdip)
+        den, val = self._vden[:e], self._vval[:e]
+        np.add(prev, nxt, out=den)
+        den -= seg
+        den -= seg
+        np.maximum(den, 1e-12, out=den)
+        np.subtract(prev, nxt, out=val)
+        np.square(val, out=val)
+        val /= den
+        val *= -0.125
+        val += seg                                     # the vertex: b - (a - c)^2 / 8 (a + c - 2b)
+        np.minimum(val, seg, out=val)
+        np.copyto(val, np.inf, where=notdip)
+        best = self._best[:e]
+        val.min(axis=1, out=best)
+        best += self.MARGIN
+        np.less_equal(val, best[:, None], out=dip)
         t0 = self._t0[:e]
-        after.argmax(axis=1, out=t0)
+        dip.argmax(axis=1, out=t0)
+        # No dip at all (monotonic over the range): the smallest value.
         gmin = self._gmin[:e]
         seg.argmin(axis=1, out=gmin)
-        np.logical_not(found, out=self._bool1[:e])
-        np.copyto(t0, gmin, where=self._bool1[:e])
+        nodip = self._bool1[:e]
+        np.isinf(best, out=nodip)
+        np.copyto(t0, gmin, where=nodip)
         t0 += lo
+        # Periodic: d' dips below the threshold somewhere.
+        self._dp[:e, lo - 1:T - 1].min(axis=1, out=self._dpv[:e])
+        np.less(self._dpv[:e], self.THRESHOLD, out=self._found[:e])
+        return t0
 
-        # Parabolic interpolation of d around the dip.
+    def _refine(self, e: int, t0: np.ndarray) -> np.ndarray:
+        """Parabolic interpolation of d around each dip: the fractional lag.
+        Also leaves d' at the dip in ``_dpv``."""
         flat = self._flat[:e]
         np.add(self._rowbase[:e], t0, out=flat)       # index of tau0 + 1
         dflat = self._d.ravel()
@@ -465,16 +545,19 @@ class PitchTracker:
         np.maximum(frac, -1.0, out=frac)
         tauf = self._tauf[:e]
         np.add(t0, frac, out=tauf)
+        return tauf
 
-        # Confidence: periodicity times an energy gate.
+    def _confidence(self, e: int) -> np.ndarray:
+        """Periodicity (1 - d' at the dip) times an energy gate, (e,)."""
+        L, W = self._l, self._w
         conf, gate = self._conf[:e], self._gate[:e]
         np.subtract(1.0, self._dpv[:e], out=conf)
         np.maximum(conf, 0.0, out=conf)
         # The level excludes DC: the rebuilt stream carries an arbitrary offset.
-        stack[:, 0, L - W:].sum(axis=1, out=gate)
+        self._stack[:e, 0, L - W:].sum(axis=1, out=gate)
         np.square(gate, out=gate)
         gate *= -1.0 / W
-        gate += e1
+        gate += self._e1[:e]
         gate *= 1.0 / W
         np.maximum(gate, 0.0, out=gate)
         gate += _EPS
@@ -495,12 +578,15 @@ class PitchTracker:
         np.minimum(gate, 1.0, out=gate)
         np.maximum(gate, 0.0, out=gate)
         conf *= gate
+        return conf
 
-        # Voicing with hysteresis, vectorised: the last decisive estimate wins.
-        on, off, dec = self._bool2[:e], self._bool3[:e], self._bool1[:e]  # dec: not found
+    def _voicing(self, e: int, conf: np.ndarray, found: np.ndarray) -> np.ndarray:
+        """Voicing with hysteresis, vectorised: the last decisive estimate wins."""
+        on, off, dec = self._bool2[:e], self._bool3[:e], self._bool1[:e]
         np.greater_equal(conf, self.VOICED_ON, out=on)
         on &= found
         np.less(conf, self.VOICED_OFF, out=off)
+        np.logical_not(found, out=dec)
         off |= dec
         np.logical_or(on, off, out=dec)
         last = self._last[:e]
@@ -514,8 +600,11 @@ class PitchTracker:
         if last[0] < 0:
             np.copyto(voiced, self._voiced_state, where=last < 0)
         self._voiced_state = bool(voiced[e - 1])
+        return voiced
 
-        # Median of three lags; a neighbour that was not periodic counts as the newest lag.
+    def _median(self, e: int, tauf: np.ndarray, conf: np.ndarray, found: np.ndarray) -> None:
+        """Median of three lags, in place; a neighbour that was not periodic
+        counts as the newest lag."""
         lag, per, nper = self._lag, self._per, self._nper
         lag[2:e + 2] = tauf
         pe = per[2:e + 2]
@@ -534,9 +623,6 @@ class PitchTracker:
         lag[:2] = lag[e:e + 2]
         per[:2] = per[e:e + 2]
         nper[:2] = nper[e:e + 2]
-
-        self._notes(e, tauf, conf, voiced)
-        self._n_est += e
 
     # ------------------------------------------------------- notes and tuning
     def _notes(self, e: int, tauf: np.ndarray, conf: np.ndarray, voiced: np.ndarray) -> None:
