@@ -123,3 +123,67 @@ def test_live_window_survives_a_broken_shader_and_shows_the_error(xdisplay, tmp_
     top, bottom = img[:60], img[-40:]
     assert abs(top[..., 0].mean() - 204) < 30      # the last good picture keeps running
     assert bottom[..., 0].mean() < top[..., 0].mean() - 40 or bottom.std() > 20  # the error box
+
+
+# A typo in a loop bound, slow only at the window's size: the probe (a frame at
+# 1/64 of the pixels) cannot see it, so the guard's rule has to take it off.
+SLOW_WHEN_BIG = ("void mainImage(out vec4 c, in vec2 p) {\n  float a = 0.0;\n"
+                 "  int n = iResolution.x > 100.0 ? 6000 : 1;\n"
+                 "  for (int i = 0; i < n; i++) a += sin(a + p.x * 1e-3 + float(i) * iTime);\n"
+                 "  c = vec4(0.1 + 1e-9 * a, 0.2, 0.9, 1.0);\n}\n")
+
+
+def test_live_window_takes_off_a_reload_too_slow_to_show(xdisplay, tmp_path):
+    import threading
+    scenes, shaders = tmp_path / "scenes", tmp_path / "shaders"
+    shutil.copytree(ROOT / "shaders", shaders)
+    scenes.mkdir()
+    (shaders / "live.glsl").write_text(SHADER.format(r="0.8"))
+    (scenes / "live.toml").write_text(TOML)
+    shot = tmp_path / "shot.png"
+    env = dict(os.environ, DISPLAY=xdisplay, VISUALIZER_SCENES=str(scenes),
+               VISUALIZER_SHADERS=str(shaders))
+    # A fixed scale: its floor is where it is (with the adaptive scale this one
+    # would be rescued at a third of the size, a few frames a second).
+    proc = subprocess.Popen([sys.executable, "-m", "visualizer", "live", "--demo", "--play", "none",
+                             "--size", "320x180", "--frames", "300", "--fixed-scale",
+                             "--screenshot", str(shot)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    lines = []   # (arrival time, stderr line)
+    reader = threading.Thread(target=lambda: lines.extend((time.monotonic(), line)
+                                                          for line in proc.stderr), daemon=True)
+    reader.start()
+    killer = threading.Timer(120, proc.kill)   # a hung run fails the test, not the suite
+    killer.start()
+    try:
+        assert wait_for_window(xdisplay), "the live window never appeared"
+        time.sleep(0.5)
+        saved = time.monotonic()
+        touch(shaders / "live.glsl", SLOW_WHEN_BIG)
+        out = proc.stdout.read()   # to the end; stderr has its reader (not communicate's too)
+        proc.wait(timeout=120)
+    finally:
+        killer.cancel()
+        proc.kill()
+    ended = time.monotonic()
+    reader.join(timeout=10)
+    err = "".join(line for _, line in lines)
+    assert proc.returncode == 0, err
+    slow = [(t, line) for t, line in lines if "too slow" in line]
+    assert len(slow) == 1, err                              # printed once
+    told, line = slow[0]
+    assert "live.toml: too slow: " in line and "(budget 16.7 ms)" in line
+    assert "keeping the last good 'live'" in line
+    freeze = told - saved
+    assert freeze < 30, f"the last good version came back {freeze:.1f} s after the save"
+    # The rest of the 300 frames came at the usual pace.
+    assert ended - told < 30
+    import av
+    with av.open(str(shot)) as c:
+        img = next(c.decode(video=0)).to_ndarray(format="rgb24").astype(int)
+    top, bottom = img[:60], img[-40:]
+    assert abs(top[..., 0].mean() - 204) < 30 and top[..., 2].mean() < 120   # the last good one
+    assert bottom[..., 0].mean() < top[..., 0].mean() - 40 or bottom.std() > 20   # the error box
+    print(f"\nlive: the last good version was back {freeze:.2f} s after the save, "
+          f"the run ended {ended - told:.1f} s later; {out.strip().splitlines()[0]}")

@@ -534,3 +534,25 @@ def test_a_virtual_port_round_trip():
         finally:
             midi.close()
     assert bus.drain() == [Command("scene_index", value=2.0, source="midi")]
+
+
+# -- the command line ------------------------------------------------------------
+
+def test_an_input_that_cannot_open_is_one_line_on_stderr_and_status_2(xdisplay):
+    # Here there is no sequencer (ALSA used to print its own "ALSA lib
+    # seq_hw.c ..." line first); with one, port X is not found: one line too.
+    from conftest import run_cli
+    r = run_cli("live", "--midi", "X", "--demo", "--play", "none", "--size", "320x180",
+                "--frames", "30", env={"DISPLAY": xdisplay})
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.count("\n") == 1 and r.stderr.startswith("visualizer: error: MIDI"), r.stderr
+
+
+def test_a_midi_map_without_an_input_is_refused_before_anything_opens(tmp_path):
+    from conftest import run_cli
+    r = run_cli("live", "--midi-map", str(PEDALBOARD), "--demo", "--play", "none",
+                env={"DISPLAY": ""})   # refused before the window: no display needed
+    assert r.returncode == 2
+    assert r.stderr == (f"visualizer: error: --midi-map {PEDALBOARD}: give --midi PORT too "
+                        "(part of the input's name, or 'virtual'; `visualizer devices` lists "
+                        "them)\n")

@@ -66,6 +66,7 @@ class Engine:
         for path in sorted(transitions_dir.glob("*.glsl")):
             renderer.compile_transition(path)
         self.states = {s.key: SceneState(s) for s in self.scenes}
+        self._previous: dict[str, tuple[Scene, SceneState]] = {}   # replace(keep_previous=True)
         self.current = ""
         self._switch: _Switch | None = None
         self._last_beats = 0.0
@@ -88,24 +89,43 @@ class Engine:
         self.current = key
         self._switch = None
 
-    def replace(self, scene: Scene) -> None:
+    def replace(self, scene: Scene, *, keep_previous: bool = False) -> None:
         """Recompile ``scene`` (a new version of one of ours) and use it.
 
         Raises (ShaderError, SceneError) and keeps the old version if it
         fails. Values a person set (not the defaults) survive where the new
-        version still has the parameter.
+        version still has the parameter. With ``keep_previous`` the old
+        version stays ready for :meth:`revert` until :meth:`settle`.
         """
-        self.renderer.compile(scene)
-        index = next(i for i, s in enumerate(self.scenes) if s.key == scene.key)
-        self.scenes[index] = scene
+        self.renderer.compile(scene, keep_previous=keep_previous)
+        index = self.keys.index(scene.key)
         old = self.states[scene.key]
-        state = SceneState(scene)
-        for name, value in old.base.items():
-            was = old.scene.params[name]
-            if value != was.default and name in scene.params \
-                    and scene.params[name].type == was.type:
-                state.set(name, value)  # a person's setting, not the old default
-        self.states[scene.key] = state
+        if keep_previous:
+            self._previous.setdefault(scene.key, (self.scenes[index], old))
+        else:
+            self._previous.pop(scene.key, None)
+        self.scenes[index] = scene
+        self.states[scene.key] = _carry(old, SceneState(scene))
+
+    def revert(self, key: str) -> bool:
+        """Put back the version ``replace(keep_previous=True)`` replaced (the
+        new one could not be shown); False if none was kept."""
+        kept = self._previous.pop(key, None)
+        if kept is None or not self.renderer.revert(key):
+            return False
+        scene, state = kept
+        self.scenes[self.keys.index(key)] = scene
+        self.states[key] = _carry(self.states[key], state)
+        return True
+
+    def settle(self, key: str) -> None:
+        """Keep the new version of ``key`` for good: the old one is released."""
+        self._previous.pop(key, None)
+        self.renderer.settle(key)
+
+    def cancel_switch(self) -> None:
+        """Drop the switch waiting or under way: the scene on screen stays."""
+        self._switch = None
 
     def request(self, cue: Cue, now: float) -> None:
         """Switch as ``cue`` says: with its transition, on the next beat or bar
@@ -189,6 +209,15 @@ class Engine:
                                       progress, frame, timing, target, size)
 
     @property
+    def on_screen(self) -> tuple[str, ...]:
+        """The scenes a draw draws now: the current one, and the one a
+        transition under way goes to (not one still waiting for its beat)."""
+        switch = self._switch
+        if switch is not None and switch.start >= 0:
+            return (self.current, switch.cue.scene)
+        return (self.current,)
+
+    @property
     def switching(self) -> str:
         """The scene a switch under way or waiting for its beat goes to ('' none)."""
         return self._switch.cue.scene if self._switch is not None else ""
@@ -214,3 +243,13 @@ class Engine:
         switch.start = now
         if switch.duration <= 0:  # a cut
             self.current, self._switch = cue.scene, None
+
+
+def _carry(old: SceneState, new: SceneState) -> SceneState:
+    """``new`` with the values a person set in ``old`` (not its defaults)."""
+    for name, value in old.base.items():
+        was = old.scene.params[name]
+        now = new.scene.params.get(name)
+        if value != was.default and now is not None and now.type == was.type:
+            new.set(name, value)
+    return new

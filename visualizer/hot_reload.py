@@ -4,7 +4,9 @@ The watcher polls modification times on the render thread (a handful of
 ``os.stat`` calls a few times a second: nothing to lock, and GL stays on the
 thread that owns it). A change recompiles the scene; if that fails, the last
 good version keeps running and the error (file:line and message) is kept for
-the screen and printed once.
+the screen and printed once. Live, a new version goes on through a
+:class:`~visualizer.live.guard.FrameGuard`, which refuses (or takes back)
+one that compiles but is far too slow to show, with the same outcome.
 """
 
 import sys
@@ -19,8 +21,12 @@ class SceneWatcher:
     """Reloads an engine's scenes when their files change."""
 
     def __init__(self, engine, *, interval: float = 0.2, shaders_dir: Path = SHADERS_DIR,
-                 stream=sys.stderr):
+                 stream=sys.stderr, admit=None):
         self.engine = engine
+        self.admit = admit or engine.replace
+        """callable(scene): puts a reloaded version on, raising a
+        VisualizerError to keep the old one (the engine's replace, or a
+        FrameGuard's, which first checks that it is not far too slow)."""
         self.interval = interval
         self.shaders_dir = shaders_dir
         self.stream = stream
@@ -67,20 +73,24 @@ class SceneWatcher:
         scene = next(s for s in self.engine.scenes if s.key == key)
         try:
             new = load_scene(scene.path, shaders_dir=self.shaders_dir)
-            self.engine.replace(new)
+            self.admit(new)
         except VisualizerError as e:
-            message = str(e)
-            if self.errors.get(key) != message:
-                print(f"visualizer: {message} (keeping the last good '{key}')",
-                      file=self.stream, flush=True)
-            self.errors[key] = message
+            self.keep(key, str(e))
             self._stamps[key] = self._stamp(key)
             return False
         if self.errors.pop(key, None) is not None:
-            print(f"visualizer: '{key}' compiles again", file=self.stream, flush=True)
+            print(f"visualizer: '{key}' works again", file=self.stream, flush=True)
         self.reloads += 1
         self._stamps[key] = self._stamp(key)
         return True
+
+    def keep(self, key: str, message: str) -> None:
+        """The last good version of ``key`` stays on because of ``message``:
+        kept for the screen until the next good edit, printed once."""
+        if self.errors.get(key) != message:
+            print(f"visualizer: {message} (keeping the last good '{key}')",
+                  file=self.stream, flush=True)
+        self.errors[key] = message
 
     @property
     def error(self) -> str:

@@ -44,6 +44,7 @@ raw 512x2 texture; the IMG_ functions are the way to read audio).
 """
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,12 +52,13 @@ from pathlib import Path
 from visualizer.analysis.features import TEXTURE_WIDTH
 from visualizer.errors import SceneError
 from visualizer.render.uniforms import ALL_UNIFORMS, prelude_declarations
-from visualizer.scene import Param, Pass, Scene
+from visualizer.scene import GLSL_KEYWORDS, INT_RANGE, Param, Pass, Scene
+from visualizer.userfile import label, shown
 
 INPUT_TYPES = ("float", "bool", "long", "color", "point2D", "image", "audio", "audioFFT", "event")
 """Every input TYPE of ISF v2 (``image`` is recognised but rejected)."""
 
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")   # fullmatch: "$" would let "name\n" through
 _ISF_NAMES = {
     "TIME", "TIMEDELTA", "RENDERSIZE", "PASSINDEX", "FRAMEINDEX", "DATE", "main",
     "texture2D", "varying", "IMG_PIXEL", "IMG_NORM_PIXEL", "IMG_THIS_PIXEL",
@@ -146,6 +148,8 @@ def _header(path: Path) -> dict:
     except json.JSONDecodeError as e:
         line = text.count("\n", 0, start + 2) + e.lineno
         raise SceneError(f"{path}:{line}: ISF header: invalid JSON: {e.msg}") from None
+    except RecursionError:   # the decoder recurses once per level
+        raise SceneError(f"{path}: ISF header: invalid JSON: nested too deeply") from None
     if not isinstance(header, dict):
         raise SceneError(f"{path}: ISF header: expected a JSON object {{...}}")
     return header
@@ -159,12 +163,12 @@ def _input(path: Path, i: int, spec, taken: set, params: dict, audio: list, colo
     name, kind = spec.get("NAME"), spec.get("TYPE")
     if not isinstance(name, str):
         raise SceneError(f"{path}: {where}.NAME: missing")
-    where = f"{where} ({name})"
+    where = f"{where} ({label(name)})"
     _claim(path, where + ".NAME", name, taken)
     if kind not in INPUT_TYPES:
-        raise SceneError(f"{path}: {where}.TYPE: '{kind}' is not one of {', '.join(INPUT_TYPES)}")
-    label = spec.get("LABEL", "")
-    desc = label if isinstance(label, str) else ""
+        raise SceneError(f"{path}: {where}.TYPE: {shown(kind)} is not one of {', '.join(INPUT_TYPES)}")
+    text = spec.get("LABEL", "")
+    desc = text if isinstance(text, str) else ""
 
     if kind == "image":
         raise SceneError(f"{path}: {where}: image inputs are not supported "
@@ -275,7 +279,7 @@ def _passes(path: Path, header: dict, taken: set) -> tuple[tuple[Pass, ...], tup
             if not isinstance(target, str):
                 raise SceneError(f"{path}: {where}.TARGET: expected a buffer name")
             if target in drawn:
-                raise SceneError(f"{path}: {where}.TARGET: '{target}' is already drawn by "
+                raise SceneError(f"{path}: {where}.TARGET: {shown(target)} is already drawn by "
                                  f"PASSES[{drawn[target]}]; drawing one buffer twice per frame "
                                  "is not supported")
             _claim(path, where + ".TARGET", target, taken)
@@ -299,31 +303,43 @@ def _passes(path: Path, header: dict, taken: set) -> tuple[tuple[Pass, ...], tup
 
 
 def _claim(path: Path, where: str, name: str, taken: set) -> None:
-    if not _IDENT.match(name):
-        raise SceneError(f"{path}: {where}: '{name}' is not a valid GLSL identifier")
+    if not _IDENT.fullmatch(name):
+        raise SceneError(f"{path}: {where}: {shown(name)} is not a valid GLSL identifier")
+    if name in GLSL_KEYWORDS:
+        raise SceneError(f"{path}: {where}: {shown(name)} is a GLSL keyword")
     if name in _RESERVED or name.startswith(("gl_", "isf_")):
-        raise SceneError(f"{path}: {where}: '{name}' clashes with a built-in name")
+        raise SceneError(f"{path}: {where}: {shown(name)} clashes with a built-in name")
     if name in taken:
-        raise SceneError(f"{path}: {where}: '{name}' is used twice")
+        raise SceneError(f"{path}: {where}: {shown(name)} is used twice")
     taken.add(name)
 
 
 def _number(path: Path, where: str, value) -> float:
+    """A finite number (JSON, as Python reads it, also has NaN, Infinity
+    and integers too large for a float)."""
+    v = None
     if isinstance(value, str):       # some ISF files quote their numbers: "MAX": "1"
         try:
-            return float(value)
+            v = float(value)
         except ValueError:
             pass
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    raise SceneError(f"{path}: {where}: expected a number, got {value!r}")
+        try:
+            v = float(value)
+        except OverflowError:
+            pass
+    if v is None or not math.isfinite(v):
+        raise SceneError(f"{path}: {where}: expected a number, got {shown(value)}")
+    return v
 
 
 def _integer(path: Path, where: str, value) -> int:
+    """An integer a GLSL int holds."""
     v = _number(path, where, value)
-    if v != int(v):
-        raise SceneError(f"{path}: {where}: expected an integer, got {value!r}")
+    if v != int(v) or not INT_RANGE[0] <= v <= INT_RANGE[1]:
+        raise SceneError(f"{path}: {where}: expected an integer, got {shown(value)}")
     return int(v)
+
 
 
 def _flag(path: Path, where: str, value) -> bool:
@@ -333,7 +349,7 @@ def _flag(path: Path, where: str, value) -> bool:
         return value != 0
     if isinstance(value, str) and value.lower() in ("true", "false", "yes", "no", "1", "0"):
         return value.lower() in ("true", "yes", "1")
-    raise SceneError(f"{path}: {where}: expected true or false, got {value!r}")
+    raise SceneError(f"{path}: {where}: expected true or false, got {shown(value)}")
 
 
 # -- the prelude --------------------------------------------------------------

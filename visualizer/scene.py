@@ -34,22 +34,45 @@ Each parameter becomes a uniform of its name (float, int, bool or vec3).
 Unknown keys and out-of-range values are errors naming the file and key.
 """
 
+import math
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from visualizer.analysis.features import FEATURE_INDEX
 from visualizer.errors import SceneError
 from visualizer.render.uniforms import ALL_UNIFORMS
+from visualizer.userfile import label, read_toml, shown
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENES_DIR = Path(os.environ.get("VISUALIZER_SCENES", ROOT / "scenes"))
 SHADERS_DIR = Path(os.environ.get("VISUALIZER_SHADERS", ROOT / "shaders"))
 
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")   # fullmatch: "$" would let "name\n" through
+GLSL_KEYWORDS = frozenset("""
+    attribute const uniform varying layout centroid flat smooth noperspective break continue do
+    for while switch case default if else in out inout float int void bool true false invariant
+    discard return mat2 mat3 mat4 mat2x2 mat2x3 mat2x4 mat3x2 mat3x3 mat3x4 mat4x2 mat4x3 mat4x4
+    vec2 vec3 vec4 ivec2 ivec3 ivec4 bvec2 bvec3 bvec4 uint uvec2 uvec3 uvec4 lowp mediump highp
+    precision sampler1D sampler2D sampler3D samplerCube sampler1DShadow sampler2DShadow
+    samplerCubeShadow sampler1DArray sampler2DArray sampler1DArrayShadow sampler2DArrayShadow
+    isampler1D isampler2D isampler3D isamplerCube isampler1DArray isampler2DArray usampler1D
+    usampler2D usampler3D usamplerCube usampler1DArray usampler2DArray sampler2DRect
+    sampler2DRectShadow isampler2DRect usampler2DRect samplerBuffer isamplerBuffer usamplerBuffer
+    sampler2DMS isampler2DMS usampler2DMS sampler2DMSArray isampler2DMSArray usampler2DMSArray
+    struct common partition active asm class union enum typedef template this packed goto inline
+    noinline volatile public static extern external interface long short double half fixed
+    unsigned superp input output hvec2 hvec3 hvec4 dvec2 dvec3 dvec4 fvec2 fvec3 fvec4
+    sampler3DRect filter image1D image2D image3D imageCube iimage1D iimage2D iimage3D iimageCube
+    uimage1D uimage2D uimage3D uimageCube image1DArray image2DArray iimage1DArray iimage2DArray
+    uimage1DArray uimage2DArray image1DShadow image2DShadow image1DArrayShadow image2DArrayShadow
+    imageBuffer iimageBuffer uimageBuffer sizeof cast namespace using row_major main
+""".split())
+"""Words a GLSL 3.30 name cannot be (keywords, reserved words, ``main``)."""
 _RESERVED = {u.name for u in ALL_UNIFORMS}
+INT_RANGE = (-2**31, 2**31 - 1)
+"""What a GLSL int holds: the range of an int parameter."""
 _SCENE_KEYS = {"title", "description", "shader", "order", "params", "bindings", "passes",
                "render_scale", "transition", "transition_beats", "input"}
 INPUTS = ("lead", "backing")
@@ -77,12 +100,12 @@ class Param:
         return PARAM_TYPES[self.type]
 
     def clamp(self, value):
-        """``value`` made valid for this parameter."""
+        """``value`` made valid for this parameter (NaN is the default)."""
         if self.type == "bool":
             return bool(value)
         if self.type == "color":
-            return tuple(min(max(float(v), 0.0), 1.0) for v in value)
-        v = min(max(float(value), self.low), self.high)
+            return tuple(min(max(_or(float(v), d), 0.0), 1.0) for v, d in zip(value, self.default))
+        v = min(max(_or(float(value), float(self.default)), self.low), self.high)
         return int(round(v)) if self.type == "int" else v
 
 
@@ -161,14 +184,7 @@ def load_scene(path: Path, *, shaders_dir: Path = SHADERS_DIR) -> Scene:
         return Scene(key=path.stem, path=path, passes=(Pass(path),),
                      title=path.stem.replace("_", " ").title(),
                      description=f"Shadertoy shader {path.name}")
-    try:
-        data = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise SceneError(f"{path}: scene file not found") from None
-    except tomllib.TOMLDecodeError as e:
-        raise SceneError(f"{path}: malformed TOML: {e}") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise SceneError(f"{path}: cannot read scene file: {e}") from None
+    data = read_toml(path, SceneError, "scene file")
     _no_unknown(path, data, _SCENE_KEYS, "")
     passes = _passes(path, data, shaders_dir)
     params = {}
@@ -180,15 +196,15 @@ def load_scene(path: Path, *, shaders_dir: Path = SHADERS_DIR) -> Scene:
     if not 0.1 <= scale <= 1.0:
         raise SceneError(f"{path}: render_scale: {scale} is outside 0.1..1")
     transition = _typed(path, data, "transition", str, default="crossfade")
-    if "transition" in data and not (shaders_dir / "transitions" / f"{transition}.glsl").is_file():
-        known = sorted(p.stem for p in (shaders_dir / "transitions").glob("*.glsl"))
-        raise SceneError(f"{path}: transition: unknown '{transition}' (known: {', '.join(known)})")
+    known = sorted(p.stem for p in (shaders_dir / "transitions").glob("*.glsl"))
+    if "transition" in data and transition not in known:
+        raise SceneError(f"{path}: transition: unknown {shown(transition)} (known: {', '.join(known)})")
     beats = _typed(path, data, "transition_beats", (int, float), default=1.0)
     if not 0 <= beats <= 64:
         raise SceneError(f"{path}: transition_beats: {beats} is outside 0..64")
     source = _typed(path, data, "input", str, default="lead")
     if source not in INPUTS:
-        raise SceneError(f"{path}: input: '{source}' is not one of {', '.join(INPUTS)}")
+        raise SceneError(f"{path}: input: {shown(source)} is not one of {', '.join(INPUTS)}")
     return Scene(
         key=path.stem, path=path, passes=passes,
         title=_typed(path, data, "title", str, default=path.stem.replace("_", " ").title()),
@@ -218,14 +234,14 @@ def _passes(path: Path, data: dict, shaders_dir: Path) -> tuple[Pass, ...]:
             raise SceneError(f"{path}: {where}.shader: missing")
         file = shaders_dir / shader
         if not file.is_file():
-            raise SceneError(f"{path}: {where}.shader: file {file} not found")
+            raise SceneError(f"{path}: {where}.shader: file {label(str(file))} not found")
         target = spec.get("target")
         last = i == len(specs) - 1
         if target is not None:
-            if not isinstance(target, str) or not _IDENT.match(target) or target in _RESERVED:
-                raise SceneError(f"{path}: {where}.target: '{target}' is not a usable name")
+            if not isinstance(target, str) or not _usable(target):
+                raise SceneError(f"{path}: {where}.target: {shown(target)} is not a usable name")
             if target in targets:
-                raise SceneError(f"{path}: {where}.target: '{target}' is drawn twice")
+                raise SceneError(f"{path}: {where}.target: {shown(target)} is drawn twice")
             targets.add(target)
         elif not last:
             raise SceneError(f"{path}: {where}.target: every pass but the last needs one")
@@ -239,17 +255,17 @@ def _passes(path: Path, data: dict, shaders_dir: Path) -> tuple[Pass, ...]:
 
 
 def _param(path: Path, name: str, spec: object) -> Param:
-    where = f"params.{name}"
-    if not _IDENT.match(name):
-        raise SceneError(f"{path}: {where}: not a valid GLSL identifier")
+    where = f"params.{label(name)}"
+    if not _IDENT.fullmatch(name) or name in GLSL_KEYWORDS or name.startswith("gl_"):
+        raise SceneError(f"{path}: {where}: not a usable GLSL name")
     if name in _RESERVED:
         raise SceneError(f"{path}: {where}: clashes with the built-in uniform {name}")
     if not isinstance(spec, dict):
         raise SceneError(f"{path}: {where}: expected a table with default and range")
     _no_unknown(path, spec, _PARAM_KEYS, where + ".")
     kind = spec.get("type", "float")
-    if kind not in PARAM_TYPES:
-        raise SceneError(f"{path}: {where}.type: '{kind}' is not one of {', '.join(PARAM_TYPES)}")
+    if not isinstance(kind, str) or kind not in PARAM_TYPES:
+        raise SceneError(f"{path}: {where}.type: {shown(kind)} is not one of {', '.join(PARAM_TYPES)}")
     desc = spec.get("description", "")
     if not isinstance(desc, str):
         raise SceneError(f"{path}: {where}.description: expected a string")
@@ -269,6 +285,10 @@ def _param(path: Path, name: str, spec: object) -> Param:
     if (not isinstance(rng, list) or len(rng) != 2 or not all(_number(v) for v in rng)
             or rng[0] >= rng[1]):
         raise SceneError(f"{path}: {where}.range: expected [low, high] with low < high")
+    low, high = INT_RANGE if kind == "int" else (-math.inf, math.inf)
+    if not all(math.isfinite(v) and low <= v <= high for v in rng):   # a uniform holds it
+        raise SceneError(f"{path}: {where}.range: {rng} is not within "
+                         + ("a GLSL int's range" if kind == "int" else "finite numbers"))
     if not rng[0] <= default <= rng[1]:
         raise SceneError(f"{path}: {where}.default: {default} is outside range {rng}")
     value = int(default) if kind == "int" else float(default)
@@ -281,18 +301,18 @@ def _binding(path: Path, i: int, spec: object, params: dict[str, Param]) -> Bind
         raise SceneError(f"{path}: {where}: expected a table")
     _no_unknown(path, spec, _BINDING_KEYS, where + ".")
     param, feature = spec.get("param"), spec.get("feature")
-    if param not in params:
-        raise SceneError(f"{path}: {where}.param: '{param}' is not a parameter of this scene")
+    if not isinstance(param, str) or param not in params:
+        raise SceneError(f"{path}: {where}.param: {shown(param)} is not a parameter of this scene")
     if params[param].type not in ("float", "int"):
-        raise SceneError(f"{path}: {where}.param: '{param}' is a {params[param].type}; "
+        raise SceneError(f"{path}: {where}.param: {shown(param)} is a {params[param].type}; "
                          "only float and int parameters can follow the music")
-    if feature not in FEATURE_INDEX:
-        raise SceneError(f"{path}: {where}.feature: '{feature}' is not a feature "
+    if not isinstance(feature, str) or feature not in FEATURE_INDEX:
+        raise SceneError(f"{path}: {where}.feature: {shown(feature)} is not a feature "
                          f"(see the README's uniform list)")
     values = {}
     for key, default, low in (("gain", 1.0, None), ("attack", 0.02, 0.0), ("release", 0.25, 0.0)):
         v = spec.get(key, default)
-        if not _number(v) or (low is not None and v < low):
+        if not _number(v) or not math.isfinite(v) or (low is not None and v < low):
             raise SceneError(f"{path}: {where}.{key}: expected a number"
                              + (" >= 0" if low is not None else ""))
         values[key] = float(v)
@@ -303,11 +323,22 @@ def _number(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
+def _or(value: float, default: float) -> float:
+    """``value``, or ``default`` where it is NaN (which no comparison clamps)."""
+    return default if value != value else value
+
+
+def _usable(name: str) -> bool:
+    """A name that can be a GLSL uniform of ours (a buffer's sampler)."""
+    return (bool(_IDENT.fullmatch(name)) and name not in GLSL_KEYWORDS and name not in _RESERVED
+            and not name.startswith("gl_"))
+
+
 def _no_unknown(path: Path, data: dict, allowed: set[str], prefix: str) -> None:
     for key in data:
         if key not in allowed:
             known = ", ".join(sorted(allowed))
-            raise SceneError(f"{path}: {prefix}{key}: unknown key (known: {known})")
+            raise SceneError(f"{path}: {prefix}{label(key)}: unknown key (known: {known})")
 
 
 def _typed(path: Path, data: dict, key: str, kind, *, default=None):

@@ -22,7 +22,7 @@ transition or parameter, a negative time, cues out of order or overlapping
 (a cue before the previous transition has finished), a bar past the end.
 """
 
-import tomllib
+import math
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +33,7 @@ from visualizer.errors import SceneError
 from visualizer.offline import Ramp
 from visualizer.render.renderer import TRANSITIONS_DIR
 from visualizer.scene import Scene
+from visualizer.userfile import label, read_toml, shown
 
 _CUE_KEYS = {"at", "bar", "scene", "transition", "duration", "beats"}
 _RAMP_KEYS = {"scene", "param", "from", "to", "start", "end", "start_bar", "end_bar"}
@@ -47,15 +48,10 @@ def load_timeline(path: Path, *, scenes: list[Scene], track: FeatureTrack
                   ) -> tuple[list[Cue], list[Ramp]]:
     """Read and check a timeline against the scenes and the file's beat grid."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise SceneError(f"{path}: timeline not found") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise SceneError(f"{path}: malformed TOML: {e}") from None
+    data = read_toml(path, SceneError, "timeline")
     unknown = set(data) - {"cue", "ramp"}
     if unknown:
-        raise SceneError(f"{path}: {sorted(unknown)[0]}: unknown key (known: cue, ramp)")
+        raise SceneError(f"{path}: {label(sorted(unknown)[0])}: unknown key (known: cue, ramp)")
     by_key = {s.key: s for s in scenes}
     bars = bar_times(track)
     duration = track.rows.shape[0] * track.hop_seconds
@@ -67,14 +63,14 @@ def load_timeline(path: Path, *, scenes: list[Scene], track: FeatureTrack
             raise SceneError(f"{path}: {where}: give either {key_s} (seconds) or {key_bar}")
         if key_s in entry:
             t = entry[key_s]
-            if not _number(t) or t < 0:
-                raise SceneError(f"{path}: {where}.{key_s}: {t!r} is not a time >= 0")
+            if not _number(t) or not math.isfinite(t) or t < 0:
+                raise SceneError(f"{path}: {where}.{key_s}: {shown(t)} is not a time >= 0")
             if t > duration:
                 raise SceneError(f"{path}: {where}.{key_s}: {t:g} s is past the end ({duration:.1f} s)")
             return float(t)
         b = entry[key_bar]
-        if not isinstance(b, int) or b < 1:
-            raise SceneError(f"{path}: {where}.{key_bar}: {b!r} is not a bar number (from 1)")
+        if not isinstance(b, int) or isinstance(b, bool) or b < 1:
+            raise SceneError(f"{path}: {where}.{key_bar}: {shown(b)} is not a bar number (from 1)")
         if b > len(bars):
             raise SceneError(f"{path}: {where}.{key_bar}: bar {b} is past the end "
                              f"(the file has {len(bars)} bars)")
@@ -87,15 +83,16 @@ def load_timeline(path: Path, *, scenes: list[Scene], track: FeatureTrack
         _known(path, where, entry, _CUE_KEYS)
         t = time_of(entry, where, "at", "bar")
         scene = entry.get("scene")
-        if scene not in by_key:
-            raise SceneError(f"{path}: {where}.scene: unknown scene '{scene}' "
+        if not isinstance(scene, str) or scene not in by_key:
+            raise SceneError(f"{path}: {where}.scene: unknown scene {shown(scene)} "
                              f"(known: {', '.join(by_key)})")
         transition = entry.get("transition", "")
-        if transition and transition not in transitions:
-            raise SceneError(f"{path}: {where}.transition: unknown transition '{transition}' "
+        if not isinstance(transition, str) or (transition and transition not in transitions):
+            raise SceneError(f"{path}: {where}.transition: unknown transition {shown(transition)} "
                              f"(known: {', '.join(sorted(transitions))})")
         seconds, beats = entry.get("duration", 0.0), entry.get("beats", 0.0)
-        if not _number(seconds) or not _number(beats) or seconds < 0 or beats < 0:
+        if not _number(seconds) or not _number(beats) or not 0 <= seconds < math.inf \
+                or not 0 <= beats < math.inf:
             raise SceneError(f"{path}: {where}: duration and beats must be numbers >= 0")
         if t < busy_until - 1e-9:
             raise SceneError(f"{path}: {where}: at {t:g} s it overlaps the previous cue "
@@ -112,12 +109,13 @@ def load_timeline(path: Path, *, scenes: list[Scene], track: FeatureTrack
     for i, entry in enumerate(_tables(path, data, "ramp")):
         where = f"ramp[{i}]"
         _known(path, where, entry, _RAMP_KEYS)
-        scene = by_key.get(entry.get("scene"))
+        key, name = entry.get("scene"), entry.get("param")
+        scene = by_key.get(key) if isinstance(key, str) else None
         if scene is None:
-            raise SceneError(f"{path}: {where}.scene: unknown scene '{entry.get('scene')}'")
-        param = scene.params.get(entry.get("param"))
+            raise SceneError(f"{path}: {where}.scene: unknown scene {shown(key)}")
+        param = scene.params.get(name) if isinstance(name, str) else None
         if param is None or param.type not in ("float", "int"):
-            raise SceneError(f"{path}: {where}.param: '{entry.get('param')}' is not a number "
+            raise SceneError(f"{path}: {where}.param: {shown(name)} is not a number "
                              f"parameter of {scene.key}")
         start = time_of(entry, where, "start", "start_bar")
         end = time_of(entry, where, "end", "end_bar")
@@ -127,7 +125,7 @@ def load_timeline(path: Path, *, scenes: list[Scene], track: FeatureTrack
         for key in ("from", "to"):
             v = entry.get(key)
             if not _number(v) or not param.low <= v <= param.high:
-                raise SceneError(f"{path}: {where}.{key}: {v!r} is outside "
+                raise SceneError(f"{path}: {where}.{key}: {shown(v)} is outside "
                                  f"{param.name}'s range [{param.low:g}, {param.high:g}]")
             values.append(float(v))
         ramps.append(Ramp(scene.key, param.name, start, end, *values))
@@ -144,7 +142,8 @@ def _tables(path: Path, data: dict, key: str) -> list[dict]:
 def _known(path: Path, where: str, entry: dict, allowed: set[str]) -> None:
     for key in entry:
         if key not in allowed:
-            raise SceneError(f"{path}: {where}.{key}: unknown key (known: {', '.join(sorted(allowed))})")
+            raise SceneError(f"{path}: {where}.{label(key)}: unknown key "
+                             f"(known: {', '.join(sorted(allowed))})")
 
 
 def _number(v) -> bool:

@@ -45,6 +45,22 @@ class AdaptiveScale:
             self._easy = 0
         return self.scale
 
+    def floor(self) -> float:
+        """Drop to the lowest scale at once: a frame far past the budget (the
+        frame guard's call) cannot wait for the smoothing to get there."""
+        self._set(self.low)
+        return self.scale
+
+    def reset(self, scale: float) -> float:
+        """Start again at ``scale``, forgetting the work measured so far (the
+        frame guard took a too-slow scene off: its frames say nothing about
+        the one that came back)."""
+        self.scale = min(max(scale, self.low), self.high)
+        self._work = 0.0
+        self._wait = self.cooldown
+        self._easy = 0
+        return self.scale
+
     def _set(self, scale: float) -> None:
         stepped = min(max(round(scale * 20) / 20, self.low), self.high)
         if stepped != self.scale:

@@ -73,6 +73,7 @@ from pathlib import Path
 
 from visualizer.errors import ControlError
 from visualizer.live.control import ACTIONS, TOGGLE, Command, ControlBus
+from visualizer.userfile import label, read_toml, shown
 
 KINDS = ("note", "program", "cc", "footswitch")
 """The tables of a mapping file, in the order a written file lists them."""
@@ -195,17 +196,9 @@ class MidiMap:
              missing_ok: bool = False) -> "MidiMap":
         """Read and validate a mapping file; ``missing_ok`` gives an empty
         mapping for a file that does not exist yet (MIDI learn creates it)."""
-        try:
-            data = tomllib.loads(Path(path).read_text())
-        except FileNotFoundError:
-            if missing_ok:
-                return cls(scenes, params, path=path)
-            raise ControlError(f"{path}: MIDI map not found") from None
-        except tomllib.TOMLDecodeError as e:
-            raise ControlError(f"{path}: malformed TOML: {e}") from None
-        except (OSError, UnicodeDecodeError) as e:
-            raise ControlError(f"{path}: cannot read MIDI map: {e}") from None
-        return cls(scenes, params, path=path, data=data)
+        if missing_ok and not Path(path).exists():
+            return cls(scenes, params, path=path)
+        return cls(scenes, params, path=path, data=read_toml(Path(path), ControlError, "MIDI map"))
 
     # -- building -------------------------------------------------------------
 
@@ -229,7 +222,7 @@ class MidiMap:
             raise self._err("expected a table")
         for key in data:
             if key not in _TOP:
-                raise self._err(f"{key}: unknown key (known: {', '.join(sorted(_TOP))})")
+                raise self._err(f"{label(key)}: unknown key (known: {', '.join(sorted(_TOP))})")
         channel = self._channel("channel", data.get("channel"))
         program_scenes = data.get("program_scenes", True)
         if not isinstance(program_scenes, bool):
@@ -257,7 +250,8 @@ class MidiMap:
             raise self._err(f"{where}: expected a table")
         for key in spec:
             if key not in _KEYS[kind]:
-                raise self._err(f"{where}: {key}: unknown key (known: {', '.join(sorted(_KEYS[kind]))})")
+                raise self._err(f"{where}: {label(key)}: unknown key "
+                                f"(known: {', '.join(sorted(_KEYS[kind]))})")
         name = _NUMBER[kind]
         number = spec.get(name)
         if not _int(number) or not 0 <= number <= 127:
@@ -293,14 +287,14 @@ class MidiMap:
         """The commands of one action ``spec`` (``action`` and its arguments)."""
         action = spec.get("action")
         if not isinstance(action, str) or action not in ACTIONS:
-            got = "missing" if action is None else f"unknown action {action!r}"
+            got = "missing" if action is None else f"unknown action {shown(action)}"
             raise self._err(f"{where}: action: {got} (known: {', '.join(ACTIONS)})")
         for key in spec.keys() & _ARGS:
             if key not in _USES.get(action, ()):
                 raise self._err(f"{where}: {key}: not used by action '{action}'")
         if kind == "footswitch" and spec.keys() - _ARGS - {"action"}:
             bad = sorted(spec.keys() - _ARGS - {"action"})[0]
-            raise self._err(f"{where}: {bad}: unknown key")
+            raise self._err(f"{where}: {label(bad)}: unknown key")
         value = spec.get("value")
         scaled = action in _CONTINUOUS and value is None and kind in ("note", "cc")
         if value is not None:
@@ -326,7 +320,8 @@ class MidiMap:
         if action == "scene":
             scene = spec.get("scene")
             if scene not in self.scenes:
-                raise self._err(f"{where}: scene: {scene!r} is not a scene (known: {', '.join(self.scenes)})")
+                raise self._err(f"{where}: scene: {shown(scene)} is not a scene "
+                                f"(known: {', '.join(self.scenes)})")
             return (Command("scene", target=scene, source="midi"),)
         if action == "scene_index":
             index = spec.get("index")
@@ -358,12 +353,13 @@ class MidiMap:
             raise self._err(f"{where}: param: expected a parameter name (and scene a scene key)")
         if scene == "":
             if not any(param in names for names in self.params.values()):
-                raise self._err(f"{where}: param: '{param}' is not a parameter of any scene")
+                raise self._err(f"{where}: param: {shown(param)} is not a parameter of any scene")
             return param
         if scene not in self.params:
-            raise self._err(f"{where}: scene: '{scene}' is not a scene (known: {', '.join(self.params)})")
+            raise self._err(f"{where}: scene: {shown(scene)} is not a scene "
+                            f"(known: {', '.join(self.params)})")
         if param not in self.params[scene]:
-            raise self._err(f"{where}: param: '{param}' is not a parameter of scene '{scene}'"
+            raise self._err(f"{where}: param: {shown(param)} is not a parameter of scene {shown(scene)}"
                             f" (its parameters: {', '.join(self.params[scene]) or 'none'})")
         return param
 
@@ -612,6 +608,11 @@ def list_ports() -> list[str]:
 
 def _backend():
     import mido
+
+    from visualizer.audio.portaudio import silence_native_logs
+    # ALSA prints its own "ALSA lib seq_hw.c ... failed" before our one-line
+    # error when there is no sequencer: silence it before rtmidi opens ALSA.
+    silence_native_logs()
     try:
         return mido.Backend("mido.backends.rtmidi", load=True)
     except ImportError as e:

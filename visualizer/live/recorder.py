@@ -34,7 +34,7 @@ import numpy as np
 from visualizer.audio.ring import RingBuffer
 from visualizer.errors import OutputError, VisualizerError
 from visualizer.output.video import VideoWriter
-from visualizer.render.shader_source import BLIT_FRAGMENT, FULLSCREEN_VERTEX
+from visualizer.render.shader_source import BLIT_FRAGMENT, link_program
 
 _STOP = object()
 _FRAGMENTED = (".mp4", ".m4v", ".mov")
@@ -204,7 +204,7 @@ class LiveRecorder:
     def _scale(self, texture: moderngl.Texture) -> moderngl.Framebuffer:
         ctx = self.ctx
         if self._scaler is None:
-            prog = ctx.program(vertex_shader=FULLSCREEN_VERTEX, fragment_shader=BLIT_FRAGMENT)
+            prog = link_program(ctx, BLIT_FRAGMENT)
             prog["image"].value = 0
             prog["size"].value = tuple(float(v) for v in self.size)
             out = ctx.texture(self.size, 4)

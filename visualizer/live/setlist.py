@@ -21,12 +21,12 @@ and returns None (the footswitch does nothing; the HUD says "end of set").
 :meth:`Setlist.prev` mirrors it at the start.
 """
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from visualizer.engine import QUANTIZE, Cue
 from visualizer.errors import ControlError
+from visualizer.userfile import label, read_toml, shown
 
 CUT = "cut"
 DEFAULT_TRANSITION = ("crossfade", 1.0)   # (name, beats): what a scene key does
@@ -59,14 +59,7 @@ class Setlist:
     def load(cls, path, scenes: list[str], transitions: list[str]) -> "Setlist":
         """Read and check ``path`` against the scene keys and transition names."""
         path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text())
-        except FileNotFoundError:
-            raise ControlError(f"{path}: setlist not found") from None
-        except (OSError, UnicodeDecodeError) as e:
-            raise ControlError(f"{path}: cannot read the setlist: {e}") from None
-        except tomllib.TOMLDecodeError as e:
-            raise ControlError(f"{path}: malformed TOML: {e}") from None
+        data = read_toml(path, ControlError, "setlist")
         _known(path, "", data, _TOP_KEYS)
         title = data.get("title", path.stem)
         if not isinstance(title, str):
@@ -80,7 +73,7 @@ class Setlist:
         for i, entry in enumerate(entries):
             song = _song(path, i, entry, list(scenes), set(transitions))
             if song.name.casefold() in names:
-                raise ControlError(f"{path}: song {i + 1} '{song.name}': "
+                raise ControlError(f"{path}: song {i + 1} {shown(song.name)}: "
                                    f"the name is used twice (goto by name needs it unique)")
             names.add(song.name.casefold())
             songs.append(song)
@@ -169,7 +162,7 @@ def _song(path: Path, i: int, entry: dict, scenes: list[str], transitions: set[s
     where = f"song {i + 1}"
     if not isinstance(name, str) or not name.strip():
         raise ControlError(f"{path}: {where}: give it a name (name = \"...\")")
-    where = f"song {i + 1} '{name}'"
+    where = f"song {i + 1} {shown(name)}"
     _known(path, where, entry, _SONG_KEYS)
     cues = entry.get("cue")
     if not cues:
@@ -184,22 +177,22 @@ def _cue(path: Path, where: str, entry: dict, scenes: list[str], transitions: se
     _known(path, where, entry, _CUE_KEYS)
     scene = entry.get("scene")
     if scene not in scenes:
-        raise ControlError(f"{path}: {where}: unknown scene {scene!r} (known: {', '.join(scenes)})")
+        raise ControlError(f"{path}: {where}: unknown scene {shown(scene)} (known: {', '.join(scenes)})")
     transition = entry.get("transition", "")
     if not isinstance(transition, str):
-        raise ControlError(f"{path}: {where}: transition: expected a name, got {transition!r}")
+        raise ControlError(f"{path}: {where}: transition: expected a name, got {shown(transition)}")
     if transition and transition != CUT and transition not in transitions:
-        raise ControlError(f"{path}: {where}: unknown transition {transition!r} "
+        raise ControlError(f"{path}: {where}: unknown transition {shown(transition)} "
                            f"(known: {', '.join(sorted(transitions))}, {CUT})")
     if "beats" in entry and "seconds" in entry:
         raise ControlError(f"{path}: {where}: give beats or seconds, not both")
     for key in ("beats", "seconds"):
         v = entry.get(key, 0.0)
         if not isinstance(v, (int, float)) or isinstance(v, bool) or not 0 <= v <= 600:
-            raise ControlError(f"{path}: {where}: {key}: {v!r} is not a number from 0 to 600")
+            raise ControlError(f"{path}: {where}: {key}: {shown(v)} is not a number from 0 to 600")
     quantize = entry.get("quantize", "beat")
     if quantize not in QUANTIZE:
-        raise ControlError(f"{path}: {where}: quantize: {quantize!r} is not one of "
+        raise ControlError(f"{path}: {where}: quantize: {shown(quantize)} is not one of "
                            f"{', '.join(QUANTIZE)}")
     beats, seconds = float(entry.get("beats", 0.0)), float(entry.get("seconds", 0.0))
     if transition == CUT:
@@ -215,5 +208,5 @@ def _known(path: Path, where: str, entry: dict, allowed: set[str]) -> None:
     for key in entry:
         if key not in allowed:
             prefix = f"{where}: " if where else ""
-            raise ControlError(f"{path}: {prefix}{key}: unknown key "
+            raise ControlError(f"{path}: {prefix}{label(key)}: unknown key "
                                f"(known: {', '.join(sorted(allowed))})")

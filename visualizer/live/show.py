@@ -35,6 +35,9 @@ class Show:
         self.recording = False      # what the controls want; the window acts on it
         self.intensity = 0.5        # the pedal: 0.5 leaves the intensity arc as it is
         self.last_action = ""
+        self.applied: dict[str, int] = {}
+        """Commands applied, by source ("key", "midi", "osc", ...): what a
+        soak or chaos run compares with what it sent."""
         self.tap_offset = 0.0       # --av-offset: the analysis hears this much late
         self._handlers = {
             "scene": self._scene, "scene_index": self._scene_index,
@@ -53,6 +56,7 @@ class Show:
         while (command := self.bus.pop()) is not None:
             try:
                 self._handlers[command.action](command, now)
+                self.applied[command.source] = self.applied.get(command.source, 0) + 1
                 self.last_action = f"{command.source or 'control'}: {command.action} {command.target}".strip()
             except Exception as e:  # noqa: BLE001 -- one bad command must not stop the show
                 self.bus.failed += 1

@@ -16,7 +16,7 @@ import moderngl
 import numpy as np
 
 from visualizer.output.video import VideoWriter
-from visualizer.render.shader_source import FULLSCREEN_VERTEX, GLSL_VERSION
+from visualizer.render.shader_source import GLSL_VERSION, link_program
 
 _RESOLVE = GLSL_VERSION + """
 uniform sampler2D image;
@@ -49,7 +49,7 @@ class FramePipeline:
         self.source_fbo = ctx.framebuffer(color_attachments=[self.source])
         self._out = ctx.texture(size, 4)
         self._out_fbo = ctx.framebuffer(color_attachments=[self._out])
-        self._prog = ctx.program(vertex_shader=FULLSCREEN_VERTEX, fragment_shader=_RESOLVE)
+        self._prog = link_program(ctx, _RESOLVE)
         self._prog["image"].value = 0
         self._prog["factor"].value = supersample
         self._prog["height"].value = h

@@ -26,10 +26,11 @@ from visualizer.errors import OutputError
 from visualizer.hot_reload import SceneWatcher
 from visualizer.live.adaptive import AdaptiveScale
 from visualizer.live.control import TOGGLE, Command, ControlBus
+from visualizer.live.guard import FrameGuard
 from visualizer.live.latency import FrameStats, LatencyMeter
 from visualizer.live.show import Show
 from visualizer.render.renderer import Renderer
-from visualizer.render.shader_source import BLIT_FRAGMENT, FULLSCREEN_VERTEX
+from visualizer.render.shader_source import BLIT_FRAGMENT, link_program
 from visualizer.scene import Scene
 
 _ONSET_COUNT = FEATURE_INDEX["onset_count"]
@@ -64,6 +65,8 @@ class LiveOptions:
     gate: object = None               # NoiseGate for the lead input
     backing_gate: object = None
     on_frame: object = None           # callable(show, hud_stats) each frame (tests, OSC out)
+    on_record: object = None          # callable(recorder) as each recording starts (its notes)
+    transpose: int = 0                # --transpose: the HUD names notes as the player reads them
 
 
 @dataclass
@@ -78,6 +81,9 @@ class LiveResult:
     scene: str = ""                   # the scene on screen at the end
     flashes: int = 0                  # calibration: clicks flashed
     faults: int = 0                   # frames that failed (the last picture was held)
+    interrupted: bool = False         # ended by Ctrl-C (SIGINT), not Esc or max_frames
+    last_error: str = ""              # why the last control message was ignored or failed
+    applied: dict = field(default_factory=dict)   # commands applied, by source
 
 
 def run_live(source, scenes: list[Scene], *, scene: str,
@@ -91,7 +97,11 @@ def run_live(source, scenes: list[Scene], *, scene: str,
     # that belong to moderngl's calls; moderngl checks its own.
     pyglet.options["debug_gl"] = False
     pyglet.options["vsync"] = True
-    from pyglet.window import key
+    try:   # importing pyglet's windowing connects to the display
+        from pyglet.window import key
+    except Exception as e:  # noqa: BLE001 -- pyglet's display errors share no base class
+        raise OutputError(f"cannot open a window: no display ({e}); run it on a desktop "
+                          "or set DISPLAY") from None
 
     o = options or LiveOptions()
     _MODIFIERS.update((key.LSHIFT, key.RSHIFT, key.LCTRL, key.RCTRL, key.LALT, key.RALT,
@@ -151,7 +161,10 @@ def run_live(source, scenes: list[Scene], *, scene: str,
         if o.backing is not None:
             o.backing.start()
         live.begin()
-        pyglet.app.run(interval=1.0 / refresh)
+        try:
+            pyglet.app.run(interval=1.0 / refresh)
+        except KeyboardInterrupt:   # Ctrl-C: close as Esc does, and say so in the result
+            result.interrupted = True
     finally:
         for stop in [source.stop] + ([o.backing.stop] if o.backing is not None else []) \
                 + [getattr(c, "stop", None) or c.close for c in started]:
@@ -199,14 +212,18 @@ class _Live:
         self.result = result
         self.refresh = refresh
         self.clock = WallClock(fps=refresh)
+        self.adaptive = AdaptiveScale(1.0 / refresh, high=o.render_scale) if o.adaptive else None
+        # A new version or scene far too slow to show is refused or taken back.
         self.watcher = SceneWatcher(engine)
+        self.guard = FrameGuard(engine, period=1.0 / refresh, adaptive=self.adaptive,
+                                keep=self.watcher.keep)
+        self.watcher.admit = self.guard.replace
         self.overlay = _ErrorOverlay(pyglet, window)
         self.show = Show(engine, o.bus, setlist=o.setlist, director=o.director, auto=o.auto)
         self.show.hud = o.hud
         self.learning = False     # L pressed: the next key picks what MIDI learn binds
         self._polled = [c for c in o.controls if hasattr(c, "poll")]
         self.show.recording = o.record is not None
-        self.adaptive = AdaptiveScale(1.0 / refresh, high=o.render_scale) if o.adaptive else None
         self.latency = LatencyMeter()
         self.frames = FrameStats(240, target_fps=refresh)
         self.hud = Hud(window)
@@ -220,7 +237,7 @@ class _Live:
         self.program = ctx.texture(self.size, 4)
         self.program.filter = (moderngl.LINEAR, moderngl.LINEAR)
         self.program_fbo = ctx.framebuffer(color_attachments=[self.program])
-        self._present = ctx.program(vertex_shader=FULLSCREEN_VERTEX, fragment_shader=BLIT_FRAGMENT)
+        self._present = link_program(ctx, BLIT_FRAGMENT)
         self._present["image"].value = 0
         self._vao = ctx.vertex_array(self._present, [])
         self.recorder = None
@@ -290,6 +307,7 @@ class _Live:
         t0 = time.perf_counter()
         self._capture = float("nan")
         o, engine, show = self.o, self.engine, self.show
+        guard, probes = self.guard, self.guard.probes
         self.watcher.poll()
         self._follow_window_size()
         timing = self.clock.tick()
@@ -318,7 +336,13 @@ class _Live:
             control.poll()
         show.update(timing.time, timing.delta)
         frame = engine.listen(samples, capture_time=capture, backing=backing)
+        watched = False
         if not show.frozen:
+            guard.begin(timing, self.size)
+            watched = guard.watching
+            if watched:
+                self.ctx.finish()   # time this frame's draw alone
+            drawn = time.perf_counter()
             engine.draw(frame, timing, self.program_fbo, size=self.size)
         self._record()
         self._draw_screen(frame)
@@ -326,15 +350,19 @@ class _Live:
         if show.hud:
             self._fill_stats(frame, lost)
             self.hud.draw(self.stats)
-        self.overlay.draw(self.watcher.error)
+        self.overlay.draw(self.watcher.error or guard.notice)
         if o.on_frame is not None:
             o.on_frame(show, frame)
         self.result.frames += 1
         self._log_latency(t0)
-        if self.adaptive is not None:
+        if self.adaptive is not None or watched:
             self.ctx.finish()   # the work includes the GPU's; it also keeps latency low
-            if not engine.switching:   # a transition draws two scenes: not the scene's cost
-                self.renderer.render_scale = self.adaptive.update(time.perf_counter() - t0)
+            done = time.perf_counter()
+            # A transition draws two scenes, a probe a third: not the scene's cost.
+            if self.adaptive is not None and not engine.switching and guard.probes == probes:
+                self.renderer.render_scale = self.adaptive.update(done - t0)
+            if watched:   # last: taking a scene off resets the adaptive scale
+                guard.end(done - drawn)
         self._capture = capture if samples.shape[0] else float("nan")
         if t0 - self._last_start > 0 and self._last_start:
             self.frames.add(t0 - self._last_start)
@@ -431,6 +459,8 @@ class _Live:
             return
         self._recorded = 0
         self.result.recordings.append(path)
+        if self.o.on_record is not None:
+            self.o.on_record(self.recorder)
 
     def _stop_recording(self, wait: bool = False) -> None:
         """Stop recording; the file is finished on a thread of its own unless
@@ -460,7 +490,8 @@ class _Live:
         s.tempo = float(values[FEATURE_INDEX["tempo"]])
         s.beat_phase = float(values[FEATURE_INDEX["beat_phase"]])
         voiced = values[FEATURE_INDEX["voiced"]] > 0.5
-        s.note = int(round(float(values[FEATURE_INDEX["note"]]))) if voiced else -1
+        note = int(round(float(values[FEATURE_INDEX["note"]]))) + self.o.transpose
+        s.note = note if voiced else -1
         s.cents = float(values[FEATURE_INDEX["cents"]])
         scale = self.renderer.render_scale
         s.scene = engine.current if scale >= 1.0 else f"{engine.current} (at {scale:.2f})"
@@ -474,7 +505,7 @@ class _Live:
         bus, learn = self.o.bus, self.o.learn
         problems = [lost, getattr(self.o.backing, "status_text", ""),
                     f"record: {rec.error}" if rec is not None and rec.error else "",
-                    bus.last_error if bus.failed or bus.rejected else ""]
+                    bus.summary()]   # the HUD redraws text a few times a second, not per frame
         if self.learning:
             problems.append("MIDI learn: 1-9 a parameter, S the scene, I N P T B F R A H an action")
         elif learn is not None and (learn.armed or learn.last):
@@ -489,6 +520,8 @@ class _Live:
         self.result.late = self.frames.late
         self.result.failed_commands = self.o.bus.failed
         self.result.rejected_messages = self.o.bus.rejected
+        self.result.last_error = self.o.bus.last_error
+        self.result.applied = dict(self.show.applied)
         self.hud.release()
         for obj in (self._vao, self._present, self.program_fbo, self.program):
             obj.release()

@@ -11,6 +11,7 @@ A scene with a render scale below 1 draws at that fraction of the output and
 is scaled up with linear filtering.
 """
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,8 +20,8 @@ import numpy as np
 
 from visualizer.analysis.features import FEATURE_INDEX, SCALAR_FEATURES, TEXTURE_WIDTH, FeatureFrame
 from visualizer.errors import OutputError
-from visualizer.render.shader_source import (BLIT_FRAGMENT, FULLSCREEN_VERTEX, GLSL_VERSION,
-                                               ShaderSource, load_fragment)
+from visualizer.render.shader_source import (BLIT_FRAGMENT, GLSL_VERSION, ShaderSource,
+                                               link_program, load_fragment)
 from visualizer.render.uniforms import prelude_declarations
 from visualizer.scene import SHADERS_DIR, Scene
 
@@ -107,9 +108,11 @@ class Renderer:
         self.audio_texture.repeat_x = False
         self.audio_texture.repeat_y = False
         self.scenes: dict[str, CompiledScene] = {}
+        self._previous: dict[str, CompiledScene] = {}   # kept by compile(keep_previous=True)
+        self._scratch: dict[tuple, "OffscreenTarget"] = {}   # timed_draw's targets
         self.transitions: dict[str, CompiledPass] = {}
         self._targets: list["OffscreenTarget"] = []
-        self._blit = ctx.program(vertex_shader=FULLSCREEN_VERTEX, fragment_shader=BLIT_FRAGMENT)
+        self._blit = link_program(ctx, BLIT_FRAGMENT)
         self._blit_vao = ctx.vertex_array(self._blit, [])
 
     @classmethod
@@ -124,11 +127,15 @@ class Renderer:
 
     # -- building ---------------------------------------------------------
 
-    def compile(self, scene: Scene, *, shaders_dir: Path = SHADERS_DIR) -> CompiledScene:
+    def compile(self, scene: Scene, *, shaders_dir: Path = SHADERS_DIR,
+                keep_previous: bool = False) -> CompiledScene:
         """Compile ``scene`` and keep it under its key, releasing any older version.
 
         Raises ShaderError (file:line and message) and keeps the old version
-        if any pass does not compile.
+        if any pass does not compile. With ``keep_previous`` the version it
+        replaces stays alive (still owned here) until :meth:`settle` releases
+        it or :meth:`revert` puts it back; a version already kept is not
+        replaced by a newer one (the oldest is the one known to be good).
         """
         self.activate()
         passes: list[CompiledPass] = []
@@ -142,9 +149,32 @@ class Renderer:
         compiled = CompiledScene(scene, passes)
         old = self.scenes.pop(scene.key, None)
         if old is not None:
-            old.release()
+            if keep_previous and scene.key not in self._previous:
+                self._previous[scene.key] = old
+            else:
+                old.release()
+        if not keep_previous:
+            self.settle(scene.key)
         self.scenes[scene.key] = compiled
         return compiled
+
+    def revert(self, key: str) -> bool:
+        """Put back the version that ``compile(keep_previous=True)`` kept,
+        releasing the one that replaced it; False if none was kept."""
+        old = self._previous.pop(key, None)
+        if old is None:
+            return False
+        self.activate()
+        self.scenes.pop(key).release()
+        self.scenes[key] = old
+        return True
+
+    def settle(self, key: str) -> None:
+        """Release the version kept for :meth:`revert`: the new one stays."""
+        old = self._previous.pop(key, None)
+        if old is not None:
+            self.activate()
+            old.release()
 
     def _compile_pass(self, scene: Scene, shader: Path, target, feedback, shaders_dir) -> CompiledPass:
         if scene.flavor == "isf":
@@ -173,7 +203,7 @@ class Renderer:
 
     def _program(self, source: ShaderSource) -> moderngl.Program:
         try:
-            return self.ctx.program(vertex_shader=FULLSCREEN_VERTEX, fragment_shader=source.text)
+            return link_program(self.ctx, source.text)
         except moderngl.Error as e:
             raise source.describe(str(e)) from None
 
@@ -246,6 +276,29 @@ class Renderer:
         target.use()
         self.ctx.viewport = (0, 0, *size)
         t.vao.render(moderngl.TRIANGLES, vertices=3)
+
+    def timed_draw(self, key: str, frame: FeatureFrame, timing: FrameTiming,
+                   size: tuple[int, int], params: dict | None = None) -> float:
+        """Seconds to draw scene ``key`` at ``size`` into a scratch target of
+        this renderer, the GPU's work included (glFinish before and after).
+
+        Measures, for the frame guard, what a scene costs before it is shown.
+        The scene's own textures are made for ``size`` (and again for the
+        next size it is drawn at).
+        """
+        self.activate()
+        size = (max(1, int(size[0])), max(1, int(size[1])))
+        target = self._scratch.get(size)
+        if target is None:
+            if len(self._scratch) >= 3:   # a window resized: keep the newest sizes only
+                oldest = next(iter(self._scratch))
+                self._scratch.pop(oldest).release()
+            target = self._scratch[size] = OffscreenTarget(self.ctx, size, self.activate)
+        self.ctx.finish()   # what was queued before is not this scene's cost
+        start = time.perf_counter()
+        self.draw(key, frame, timing, target.fbo, size, params)
+        self.ctx.finish()
+        return time.perf_counter() - start
 
     def _upload_audio(self, frame: FeatureFrame) -> None:
         self.audio_texture.write(frame.texture)
@@ -340,9 +393,13 @@ class Renderer:
 
     def release(self) -> None:
         """Release every GL object, and the context if this renderer made it."""
-        for compiled in self.scenes.values():
+        for compiled in list(self.scenes.values()) + list(self._previous.values()):
             compiled.release()
         self.scenes.clear()
+        self._previous.clear()
+        for target in self._scratch.values():
+            target.release()
+        self._scratch.clear()
         for t in self.transitions.values():
             t.release()
         self.transitions.clear()

@@ -1,0 +1,60 @@
+"""A performer's files (scenes, timelines, setlists, MIDI maps, shaders):
+every way reading one can fail becomes the caller's one-line error naming
+the file, and whatever the file holds is shown in it on one line."""
+
+import tomllib
+from pathlib import Path
+
+from visualizer.errors import VisualizerError
+
+
+MAX_TOML_BYTES = 2**20
+"""A scene, timeline, setlist or MIDI map is a few kilobytes: a file over a
+megabyte is the wrong file (and valid TOML that size takes tomllib seconds)."""
+
+
+def read_toml(path: Path, error: type[VisualizerError], what: str) -> dict:
+    """The tables of the TOML file at ``path``.
+
+    Raises ``error`` naming the file when it is missing, unreadable (a
+    folder, no permission), over ``MAX_TOML_BYTES``, not UTF-8, malformed,
+    or nested too deeply for the parser (tomllib recurses once per level).
+    A byte-order mark, which some editors write, is not a mistake.
+    """
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_TOML_BYTES + 1)
+    except FileNotFoundError:
+        raise error(f"{path}: {what} not found") from None
+    except OSError as e:
+        raise error(f"{path}: cannot read the {what}: {e}") from None
+    if len(raw) > MAX_TOML_BYTES:
+        raise error(f"{path}: over {MAX_TOML_BYTES // 2**20} MB: not a {what} (the wrong file?)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise error(f"{path}: cannot read the {what}: {e}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise error(f"{path}: malformed TOML: {e}") from None
+    except RecursionError:
+        raise error(f"{path}: malformed TOML: arrays or tables nested too deeply") from None
+
+
+def label(name) -> str:
+    """A key or name from a user's file as an error message shows it in a
+    path (``params.NAME.range``): as it is when plainly printable, else
+    quoted with its line breaks and other unprintable characters escaped,
+    so the message stays one line whatever the file holds; cut short if
+    long."""
+    plain = isinstance(name, str) and 0 < len(name) <= 80 and name.isprintable()
+    return name if plain else shown(name)
+
+
+def shown(value) -> str:
+    """A value from a user's file as an error message shows it: quoted like
+    ``repr`` (one line whatever it holds), and cut short if long: an error
+    line (and the overlay that shows it live) is no place for a megabyte."""
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:60]}... ({len(text)} characters)"
