@@ -80,6 +80,7 @@ MAX_STRING = 1024
 no command takes longer text, and python-osc reads strings byte by byte."""
 _MAX_DATAGRAM = 65536   # more than any UDP payload: a datagram is never read cut short
 _POLL = 0.05            # the server thread looks at the stop flag this often (s)
+_RECEIVE_BUFFER = 4 << 20   # bytes the kernel may hold for us (default about 200 KB)
 _STOP_WAIT = 0.5        # stop() waits this long for the thread, then leaves it (a daemon)
 
 # A checked datagram can still hold text that is not UTF-8 (python-osc raises
@@ -282,6 +283,10 @@ class OscServer:
         try:
             self._socket.bind(sockaddr)
             self._socket.settimeout(_POLL)   # recv wakes up to look at the stop flag
+            # Room for seconds of a surface's traffic while the thread waits for
+            # the GIL on a busy machine: the kernel drops what does not fit
+            # (it caps the size at net.core.rmem_max).
+            self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RECEIVE_BUFFER)
         except OSError as e:
             self._socket.close()
             raise ControlError(f"OSC: cannot listen on {where} ({e.strerror or e})") from None
