@@ -6,7 +6,9 @@ PCM, windows on a real X server (Xvfb).
 """
 
 import os
+import select
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -17,6 +19,13 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# A test run started in the background by a script inherits SIGINT ignored,
+# and so would every show it starts: the Ctrl-C tests need Ctrl-C as a
+# terminal delivers it. (Children get the default: exec resets a handler.)
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 # PortAudio reads the ALSA configuration once, when it initialises, so the
@@ -69,7 +78,9 @@ def mic_file():
     """Write samples (float, mono) as the test microphone's raw input.
 
     The file plugin hands the file over in whatever sample format the stream
-    asks for; MicSource asks for float32, so the file holds float32.
+    asks for; MicSource asks for float32, so the file holds float32. It is not
+    paced: a live run, whose frames take as long as the machine makes them,
+    wants paced_mic.PacedMic (a microphone that keeps real time) instead.
     """
     def _write(samples: np.ndarray) -> None:
         np.asarray(samples, "<f4").tofile(MIC_RAW)
@@ -78,19 +89,32 @@ def mic_file():
 
 @pytest.fixture(scope="session")
 def xdisplay():
-    """A real X server (Xvfb) with GLX; yields its DISPLAY string."""
+    """A real X server (Xvfb) with GLX, this session's own; yields its DISPLAY string.
+
+    Xvfb picks a free display number itself (-displayfd) and writes it once it
+    accepts connections, however long a busy machine makes that take. Sessions
+    started side by side on a shared machine so never end up on one server,
+    where one's key presses would reach the other's windows.
+    """
     if shutil.which("Xvfb") is None:
         pytest.fail("Xvfb is not installed (make test installs it)")
-    for n in range(90, 110):
-        if not Path(f"/tmp/.X{n}-lock").exists():
-            break
-    display = f":{n}"
-    proc = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x720x24", "+extension", "GLX",
-                             "-nolisten", "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        if Path(f"/tmp/.X11-unix/X{n}").exists():
-            break
-        time.sleep(0.05)
+    read, write = os.pipe()
+    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x720x24",
+                             "+extension", "GLX", "-nolisten", "tcp"], pass_fds=(write,),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write)
+    number, deadline = b"", time.monotonic() + 60
+    while not number.endswith(b"\n") and time.monotonic() < deadline:
+        if select.select([read], [], [], 1.0)[0]:
+            chunk = os.read(read, 16)
+            if not chunk:
+                break   # Xvfb exited
+            number += chunk
+    os.close(read)
+    if not number.strip().isdigit():
+        proc.kill()
+        pytest.fail(f"Xvfb did not start (it wrote {number!r} for its display number)")
+    display = f":{int(number)}"
     yield display
     proc.terminate()
     proc.wait(timeout=5)
@@ -115,3 +139,15 @@ def wait_for_window(display: str, name: str = "^visualizer$", timeout: float = 3
             return found.stdout.split()[0]
         time.sleep(0.1)
     return ""
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The fuzz suite's tally: cases tried and survived per boundary."""
+    from fuzzing import CAMPAIGN, tally
+    counts = tally()
+    if not counts:
+        return
+    kind = "campaign" if CAMPAIGN else "bounded pass"
+    terminalreporter.section(f"fuzz ({kind}): cases tried / survived per boundary")
+    for boundary, (tried, survived) in counts.items():
+        terminalreporter.write_line(f"{boundary:24s} {tried:7d} tried {survived:7d} survived")

@@ -153,7 +153,8 @@ def scenario_unplug(folder: Path) -> dict:
     r["detected"] = wait_for(lambda: mic.lost)
     mic.ring.drain()
     fifo.unplug()
-    time.sleep(2.5)  # a few retries
+    # Retried (once a second) until PortAudio has listed the devices again without it.
+    wait_for(lambda: mic.reinits >= 1 and "not found" in mic.last_error, timeout=30)
     r["unplugged"] = counts(mic)
     r["ring_while_unplugged"] = mic.ring.available
     with live._PA_LOCK:  # the watchdog may be re-initialising PortAudio
@@ -287,7 +288,7 @@ def reports():
     out = {}
     for name, proc in procs.items():
         try:
-            stdout, stderr = proc.communicate(timeout=60)
+            stdout, stderr = proc.communicate(timeout=120)
         except subprocess.TimeoutExpired:
             proc.kill()
             stdout, stderr = proc.communicate()

@@ -213,9 +213,15 @@ def test_ctrl_c_leaves_a_playable_file(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "visualizer", "render", "--demo", "-o", str(out),
                              "--size", "640x360"], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not (out.exists() and out.stat().st_size > 20000):
+    # Ctrl-C once frames are being written: the demo is made and analysed
+    # first, which a busy machine may take minutes over.
+    deadline = time.monotonic() + 300
+    while proc.poll() is None and time.monotonic() < deadline \
+            and not (out.exists() and out.stat().st_size > 20000):
         time.sleep(0.1)
+    if not (out.exists() and out.stat().st_size > 20000):
+        proc.kill()
+        pytest.fail(f"no frames were written: {proc.communicate()[1][-2000:]}")
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err

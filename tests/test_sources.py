@@ -79,22 +79,24 @@ def test_a_folder_or_text_is_not_audio(tmp_path):
 def test_file_player_feeds_the_ring_through_a_real_output_callback(tmp_path):
     # The ALSA file device doubles as an output here, so PortAudio calls our
     # output callback for real. Nothing paces it: it runs far faster than
-    # real time and plays silence whenever the decoder is behind, so the test
-    # drains often and keeps what was not silent.
+    # real time and plays silence whenever the decoder is behind, so it laps
+    # the ring whenever a reader is held up (a busy machine). What it feeds
+    # the ring is kept as it goes, on the callback's thread, less the silence.
     path = write_wav(tmp_path / "t.wav", tone(440, 1.0), SR)
     player = FilePlayer(path, sample_rate=SR, output="testmic")
+    fed, write = [], player.ring.write
+
+    def feed(block, capture_time):
+        fed.append(block[block != 0].copy())
+        write(block, capture_time)
+    player.ring.write = feed
     player.start()
-    heard = []
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while not player.finished and time.monotonic() < deadline:
-        block = player.ring.drain()
-        heard.append(block[block != 0].copy())
-        time.sleep(0.0005)
+        time.sleep(0.01)
     player.stop()
-    heard.append(player.ring.drain().copy())
     assert not player.silent and player.finished
-    sound = np.concatenate(heard)
-    sound = sound[sound != 0]
+    sound = np.concatenate(fed)
     assert abs(sound.size - SR) < SR * 0.02  # the whole file went through the callback
     assert abs(peak_hz(sound[:4800]) - 440) <= 10  # one decoded block: 10 Hz resolution
 
@@ -102,12 +104,16 @@ def test_file_player_feeds_the_ring_through_a_real_output_callback(tmp_path):
 def test_file_player_without_sound_is_paced_by_the_clock(tmp_path):
     path = write_wav(tmp_path / "t.wav", tone(440, 1.0), SR)
     player = FilePlayer(path, sample_rate=SR, output="none")
+    started = time.perf_counter()
     player.start()
-    time.sleep(0.5)
+    playing = time.perf_counter()   # the paced loop began in between
+    time.sleep(0.5)   # or longer, on a busy machine: what counts is the time that passed
     got = player.ring.available
+    now = time.perf_counter()
     player.stop()
     assert player.silent
-    assert 0.3 * SR < got < 0.7 * SR  # about real time, not as fast as possible
+    # About real time, not as fast as possible: at most a block ahead of the clock.
+    assert 0.6 * (now - playing) * SR < got <= (now - started) * SR + 2 * player.buffer_size
 
 
 def test_a_named_output_that_does_not_exist_is_an_error(tmp_path):
