@@ -281,7 +281,8 @@ def test_a_good_reload_passes_probation_and_releases_the_old_version(stages):
 
 
 def test_edits_during_probation_keep_the_oldest_good_version_and_leak_nothing(stages):
-    stage = stages({"live": GOOD}, settings=GuardSettings(probation=60))
+    # The bookkeeping is under test, not the timing: a limit no busy machine reaches.
+    stage = stages({"live": GOOD}, settings=GuardSettings(probation=60, min_limit=30.0))
     stage.run(0.1)
     good = [p.program for p in stage.renderer.scenes["live"].passes]
     made = []
@@ -297,7 +298,10 @@ def test_edits_during_probation_keep_the_oldest_good_version_and_leak_nothing(st
 
 
 def test_a_hiccup_at_full_scale_drops_to_the_floor_and_comes_straight_back(stages):
-    stage = stages({"live": GOOD}, settings=GuardSettings(), adaptive=True)
+    # A limit of 4 s: the quick frame at the floor, scaled up to full size, must
+    # stay under it, which a busy machine's 320x180 frame does (under 0.25 s
+    # it did not always, with two other processes on the two cores).
+    stage = stages({"live": GOOD}, settings=GuardSettings(min_limit=4.0), adaptive=True)
     write(stage.shader("live"), GOOD2)
     stage.frame()
     guard = stage.guard
