@@ -31,6 +31,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from sax_signals import horn  # noqa: E402
 
 from visualizer.analysis.analyzer import Analyzer  # noqa: E402
 from visualizer.audio.ring import RingBuffer  # noqa: E402
@@ -38,20 +40,6 @@ from visualizer.live.notes_out import NoteFollower, NoteOut, NoteSender  # noqa:
 
 SR, BLOCK = 48000, 256
 TENOR = Path(__file__).resolve().parents[2] / "shared/data/sax/359500__mtg__sax-tenor-e-major"
-
-
-def horn(midi: int, seconds: float, *, vibrato: float = 0.0, scoop: float = 0.0,
-         amp: float = 0.3) -> np.ndarray:
-    """A sax-like note: six harmonics, 20 ms attack and release, vibrato
-    (cents, blooming after 0.1 s) and a scoop up into the pitch (cents)."""
-    t = np.arange(int(seconds * SR)) / SR
-    cents = (vibrato * np.sin(2 * np.pi * 5.5 * t) * np.clip((t - 0.1) / 0.2, 0, 1)
-             - scoop * np.exp(-t / 0.035))
-    phase = 2 * np.pi * np.cumsum(440.0 * 2 ** ((midi - 69) / 12 + cents / 1200)) / SR
-    tone = sum(0.6 ** k * np.sin((k + 1) * phase) for k in range(6))
-    env = np.minimum(1, t / 0.02) * np.minimum(1, (seconds - t) / 0.02)
-    return (amp * env * tone).astype(np.float32)
-
 
 # (start s, length s, MIDI, vibrato cents, scoop cents, amplitude)
 PHRASE = ((0.5, 0.4, 62, 0, 0, .3), (0.9, 0.4, 64, 0, 0, .3), (1.3, 0.8, 65, 45, 0, .3),

@@ -37,6 +37,20 @@ def midi_hz(midi: float) -> float:
 
 
 # ------------------------------------------------------------------- tones
+def horn(midi: int, seconds: float, *, vibrato: float = 0.0, scoop: float = 0.0,
+         amp: float = 0.3) -> np.ndarray:
+    """A plain sax-like note: six harmonics, 20 ms attack and release; vibrato
+    (cents) blooming after 0.1 s at 5.5 Hz; a scoop up into the pitch from
+    ``scoop`` cents below."""
+    t = np.arange(int(seconds * SR)) / SR
+    cents = (vibrato * np.sin(2 * np.pi * 5.5 * t) * np.clip((t - 0.1) / 0.2, 0, 1)
+             - scoop * np.exp(-t / 0.035))
+    phase = 2 * np.pi * np.cumsum(440.0 * 2 ** ((midi - 69) / 12 + cents / 1200)) / SR
+    tone = sum(0.6 ** k * np.sin((k + 1) * phase) for k in range(6))
+    env = np.minimum(1, t / 0.02) * np.minimum(1, (seconds - t) / 0.02)
+    return (amp * env * tone).astype(np.float32)
+
+
 def harmonic_tone(f0: float, seconds: float, amps, *, vib_rate: float = 5.5,
                   vib_cents: float = 0.0, amp: float = 0.3, breath: float = 0.0,
                   seed: int = 0) -> np.ndarray:

@@ -26,6 +26,7 @@ import pytest
 from pythonosc.osc_message import OscMessage
 
 from conftest import ROOT, SHARED_DATA, run_cli, write_wav
+from sax_signals import horn
 from visualizer.analysis.analyzer import Analyzer
 from visualizer.errors import ControlError
 from visualizer.live.midi import list_ports
@@ -36,19 +37,6 @@ from visualizer.live.recorder import LiveRecorder
 SR = 48000
 FRAME = 800   # the live loop drains the input 60 times a second
 TENOR = SHARED_DATA / "sax" / "359500__mtg__sax-tenor-e-major"
-
-
-def horn(midi: int, seconds: float, *, vibrato: float = 0.0, scoop: float = 0.0,
-         amp: float = 0.3) -> np.ndarray:
-    """Six harmonics, 20 ms attack and release; vibrato (cents) blooming after
-    0.1 s at 5.5 Hz; a scoop up into the pitch from ``scoop`` cents below."""
-    t = np.arange(int(seconds * SR)) / SR
-    cents = (vibrato * np.sin(2 * np.pi * 5.5 * t) * np.clip((t - 0.1) / 0.2, 0, 1)
-             - scoop * np.exp(-t / 0.035))
-    phase = 2 * np.pi * np.cumsum(440.0 * 2 ** ((midi - 69) / 12 + cents / 1200)) / SR
-    tone = sum(0.6 ** k * np.sin((k + 1) * phase) for k in range(6))
-    env = np.minimum(1, t / 0.02) * np.minimum(1, (seconds - t) / 0.02)
-    return (amp * env * tone).astype(np.float32)
 
 
 def phrase(notes) -> np.ndarray:
