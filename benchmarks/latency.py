@@ -30,8 +30,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from visualizer.audio.ring import RingBuffer  # noqa: E402
-from visualizer.output.window import LiveOptions, run_live  # noqa: E402
-from visualizer.scene import discover  # noqa: E402
+from visualizer.output.display.window import LiveOptions, run_live  # noqa: E402
+from visualizer.scenes.scene import discover  # noqa: E402
 
 SR = 48000
 

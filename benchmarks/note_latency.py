@@ -36,7 +36,7 @@ from sax_signals import horn  # noqa: E402
 
 from visualizer.analysis.analyzer import Analyzer  # noqa: E402
 from visualizer.audio.ring import RingBuffer  # noqa: E402
-from visualizer.live.notes_out import NoteFollower, NoteOut, NoteSender  # noqa: E402
+from visualizer.output.notes_out import NoteFollower, NoteOut, NoteSender  # noqa: E402
 
 SR, BLOCK = 48000, 256
 TENOR = Path(__file__).resolve().parents[2] / "shared/data/sax/359500__mtg__sax-tenor-e-major"

@@ -17,7 +17,7 @@ the first ``--seconds`` of the built-in demo track:
 * encode   -- frames/s of ``VideoWriter.write_video`` (+ ``close``) on ~30
               pre-rendered RGB frames cycled, with the render command's crf and
               preset (printed under the table).
-* full     -- frames/s of ``visualizer.offline.render_file`` (the real command
+* full     -- frames/s of ``visualizer.engine.offline.render_file`` (the real command
               path): frames / wall seconds, nothing subtracted, so it INCLUDES
               the whole-file analysis pass, context start-up, decoding and AAC.
 * -anal    -- the same run with the separately timed ``analyze_file`` pass
@@ -62,14 +62,15 @@ from pathlib import Path
 import av
 import numpy as np
 
-import visualizer.offline as offline
+import visualizer.engine.offline as offline
 from visualizer.analysis.features import FeatureFrame
 from visualizer.analysis.track import analyze_file
 from visualizer.audio.demo import demo_track, write_wav
-from visualizer.engine import Cue
 from visualizer.output.video import VideoWriter
-from visualizer.render.renderer import FrameTiming, Renderer
-from visualizer.scene import discover, load_scene
+from visualizer.render.renderer import Renderer
+from visualizer.render.timing import FrameTiming
+from visualizer.scenes.cues import Cue
+from visualizer.scenes.scene import discover, load_scene
 
 REPO = Path(__file__).resolve().parent.parent
 WORK = Path(tempfile.gettempdir()) / "visualizer-bench-render"
@@ -483,7 +484,7 @@ def main():
     print(f"when: {datetime.now():%Y-%m-%d %H:%M:%S}  host: {platform.node()}, "
           f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}, Python {platform.python_version()}")
     print(f"GL: {gl}; PyAV {av.__version__} (libavcodec {'.'.join(map(str, av.library_versions['libavcodec']))})")
-    for rel in ("visualizer/offline.py", "visualizer/output/video.py"):
+    for rel in ("visualizer/engine/offline.py", "visualizer/output/video.py"):
         print(file_state(rel))
 
     if args.part in ("1", "both"):

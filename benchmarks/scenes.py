@@ -14,8 +14,9 @@ import numpy as np
 
 from visualizer.analysis.analyzer import Analyzer
 from visualizer.analysis.features import FeatureFrame
-from visualizer.render.renderer import FrameTiming, Renderer
-from visualizer.scene import discover
+from visualizer.render.renderer import Renderer
+from visualizer.render.timing import FrameTiming
+from visualizer.scenes.scene import discover
 
 
 def measure(renderer, key, size, frames):

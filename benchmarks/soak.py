@@ -28,12 +28,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from visualizer.analysis.analyzer import Analyzer, AnalyzerSettings  # noqa: E402
-from visualizer.clock import FrameClock  # noqa: E402
-from visualizer.engine import Engine  # noqa: E402
-from visualizer.live.control import TOGGLE, Command, ControlBus  # noqa: E402
-from visualizer.live.show import Show  # noqa: E402
+from visualizer.control.bus import Command, ControlBus, TOGGLE  # noqa: E402
+from visualizer.engine.clock import FrameClock  # noqa: E402
+from visualizer.engine.core import Engine  # noqa: E402
+from visualizer.engine.show import Show  # noqa: E402
 from visualizer.render.renderer import Renderer  # noqa: E402
-from visualizer.scene import discover  # noqa: E402
+from visualizer.scenes.scene import discover  # noqa: E402
 
 SR = 48000
 

@@ -1,11 +1,11 @@
-"""Regenerate the README's uniform table from visualizer/render/uniforms.py.
+"""Regenerate the README's uniform table from visualizer/scenes/uniforms.py.
 
     .venv/bin/python scripts/update_readme.py
 """
 
 from pathlib import Path
 
-from visualizer.render.uniforms import markdown_table
+from visualizer.scenes.uniforms import markdown_table
 
 START, END = "<!-- uniforms:start -->\n", "<!-- uniforms:end -->"
 

@@ -11,8 +11,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from scene_fixtures import REFERENCE_DIR, reference_render  # noqa: E402
 
-from visualizer.png import write_png  # noqa: E402
-from visualizer.scene import discover  # noqa: E402
+from visualizer.output.png import write_png  # noqa: E402
+from visualizer.scenes.scene import discover  # noqa: E402
 
 wanted = set(sys.argv[1:])
 REFERENCE_DIR.mkdir(exist_ok=True)

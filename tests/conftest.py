@@ -69,7 +69,7 @@ def renderer():
 
 @pytest.fixture(scope="session")
 def scenes():
-    from visualizer.scene import discover
+    from visualizer.scenes.scene import discover
     return discover()
 
 

@@ -6,8 +6,9 @@ from pathlib import Path
 import numpy as np
 
 from visualizer.analysis.features import FEATURE_INDEX as C, FeatureFrame
-from visualizer.render.renderer import FrameTiming, Renderer
-from visualizer.scene_state import SceneState
+from visualizer.render.renderer import Renderer
+from visualizer.render.timing import FrameTiming
+from visualizer.scenes.state import SceneState
 
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 REFERENCE_SIZE = (160, 90)

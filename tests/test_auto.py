@@ -14,8 +14,8 @@ from visualizer.analysis.analyzer import Analyzer, AnalyzerSettings
 from visualizer.analysis.features import FEATURE_INDEX
 from visualizer.audio.demo import demo_track
 from visualizer.audio.file_source import FileSource, mono
-from visualizer.live.auto import ENERGY, AutoDirector
-from visualizer.scene import discover
+from visualizer.control.auto import AutoDirector, ENERGY
+from visualizer.scenes.scene import discover
 
 SR = 48000
 BLOCK = 800          # one frame at 60 fps

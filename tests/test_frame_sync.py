@@ -17,9 +17,9 @@ import pytest
 from conftest import write_wav
 from visualizer.analysis.features import FEATURE_INDEX as COL
 from visualizer.analysis.track import FeatureTrack, analyze
-from visualizer.engine import Cue
-from visualizer.offline import RenderOptions, render_file
-from visualizer.scene import Pass, Scene
+from visualizer.engine.offline import RenderOptions, render_file
+from visualizer.scenes.cues import Cue
+from visualizer.scenes.scene import Pass, Scene
 
 SR = 48000
 HOP_S = 256 / SR

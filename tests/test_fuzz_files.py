@@ -33,16 +33,15 @@ from conftest import ROOT
 from fuzzing import Case, budget
 from visualizer.analysis.features import FEATURE_INDEX
 from visualizer.analysis.track import COL, FeatureTrack
+from visualizer.control.bus import ACTIONS
+from visualizer.control.midi import MidiMap
+from visualizer.control.setlist import Setlist
 from visualizer.errors import ControlError, SceneError, ShaderError
-from visualizer.isf import INPUT_TYPES, isf_prelude, load_isf
-from visualizer.live.control import ACTIONS
-from visualizer.live.midi import MidiMap
-from visualizer.live.setlist import Setlist
-from visualizer.render.renderer import TRANSITIONS_DIR
 from visualizer.render.shader_source import load_fragment
-from visualizer.render.uniforms import prelude_declarations
-from visualizer.scene import SHADERS_DIR, discover, load_scene
-from visualizer.timeline import load_timeline
+from visualizer.scenes.isf import INPUT_TYPES, isf_prelude, load_isf
+from visualizer.scenes.scene import SHADERS_DIR, TRANSITIONS_DIR, discover, load_scene
+from visualizer.scenes.timeline import load_timeline
+from visualizer.scenes.uniforms import prelude_declarations
 
 pytestmark = pytest.mark.fuzz
 
@@ -550,8 +549,8 @@ def test_fuzz_scenes_that_load_draw_with_any_parameter_value(renderer, tmp_path)
     defaults and with hostile values set (as MIDI and OSC would): a value
     that passed the loader must not fail a frame in the middle of a show."""
     import shutil
-    from visualizer.render.renderer import FrameTiming
-    from visualizer.scene_state import SceneState
+    from visualizer.render.timing import FrameTiming
+    from visualizer.scenes.state import SceneState
     shaders = tmp_path / "shaders"
     shutil.copytree(SHADERS_DIR / "transitions", shaders / "transitions")
     path = tmp_path / "fuzzed.toml"
@@ -703,7 +702,7 @@ def test_a_transition_name_is_a_transition_not_a_path(tmp_path):
 def test_a_parameter_set_to_nan_keeps_its_default():
     # Found drawing fuzzed scenes: clamp(nan) raised for an int, and gave a
     # float or colour NaN (a black picture) instead of a valid value.
-    from visualizer.scene import Param
+    from visualizer.scenes.scene import Param
     assert Param("i", 3, 0.0, 10.0, type="int").clamp(math.nan) == 3
     assert Param("f", 0.5, 0.0, 1.0).clamp(math.nan) == 0.5
     assert Param("f", 0.5, 0.0, 1.0).clamp(math.inf) == 1.0

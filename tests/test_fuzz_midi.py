@@ -29,8 +29,8 @@ from hypothesis import given, strategies as st
 from mido.messages.specs import SPEC_BY_TYPE
 
 from fuzzing import Case, budget
-from visualizer.live.control import ACTIONS, Command, ControlBus
-from visualizer.live.midi import MidiInput, MidiMap
+from visualizer.control.bus import ACTIONS, Command, ControlBus
+from visualizer.control.midi import MidiInput, MidiMap
 
 pytestmark = pytest.mark.fuzz
 
@@ -44,7 +44,7 @@ _PEDAL_CCS = [11, 21, 22, 23, 24, 64, 67, 80]   # and the pedalboard's own, to h
 
 @pytest.fixture(scope="module")
 def mapping_args():
-    from visualizer.scene import discover
+    from visualizer.scenes.scene import discover
     scenes = discover()
     return [s.key for s in scenes], {s.key: list(s.params) for s in scenes}
 

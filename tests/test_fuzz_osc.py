@@ -31,9 +31,9 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.osc_packet import OscPacket
 
 from fuzzing import Case, budget
-from visualizer.live import osc
-from visualizer.live.control import ACTIONS, Command, ControlBus
-from visualizer.live.osc import OscServer, check_packet
+from visualizer.control.bus import ACTIONS, Command, ControlBus
+from visualizer.control.osc import OscServer, check_packet
+from visualizer.control import osc
 
 pytestmark = pytest.mark.fuzz
 

@@ -18,12 +18,14 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from visualizer.engine import Cue, Engine
-from visualizer.hot_reload import SceneWatcher
-from visualizer.live.adaptive import AdaptiveScale
-from visualizer.live.guard import FrameGuard, GuardSettings
-from visualizer.render.renderer import FrameTiming, Renderer
-from visualizer.scene import load_scene
+from visualizer.engine.adaptive import AdaptiveScale
+from visualizer.engine.core import Engine
+from visualizer.engine.guard import FrameGuard, GuardSettings
+from visualizer.engine.watch import SceneWatcher
+from visualizer.render.renderer import Renderer
+from visualizer.render.timing import FrameTiming
+from visualizer.scenes.cues import Cue
+from visualizer.scenes.scene import load_scene
 
 SIZE = (320, 180)
 PERIOD = 1.0 / 60

@@ -14,10 +14,11 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, wait_for_window
-from visualizer.engine import Engine
-from visualizer.hot_reload import SceneWatcher
-from visualizer.render.renderer import FrameTiming, Renderer
-from visualizer.scene import load_scene
+from visualizer.engine.core import Engine
+from visualizer.engine.watch import SceneWatcher
+from visualizer.render.renderer import Renderer
+from visualizer.render.timing import FrameTiming
+from visualizer.scenes.scene import load_scene
 
 SHADER = "void mainImage(out vec4 c, in vec2 p) {{ c = vec4({r}, 0.2, 0.3, 1.0) * tint; }}\n"
 TOML = ('shader = "live.glsl"\n[params.tint]\ndefault = 1.0\nrange = [0.0, 2.0]\n')

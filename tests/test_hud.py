@@ -110,7 +110,7 @@ def test_resize_lays_the_panel_out_again(drawn):
 
 
 def test_stats_helpers():
-    from visualizer.live.hud import HudStats, note_text
+    from visualizer.output.display.hud import HudStats, note_text
     assert note_text(66, -12.4) == "F#4 -12c" and note_text(69, 3) == "A4 +3c"
     assert note_text(-1, 0) == "—" and note_text(60, 0) == "C4 +0c"
     assert note_text(float("nan"), 0) == "—" and note_text(61, float("nan")) == "C#4"
@@ -134,8 +134,8 @@ def _main(out: Path) -> None:
     pyglet.options["debug_gl"] = False   # as the live window does: moderngl checks its own calls
     import moderngl
 
-    from visualizer.live.hud import Hud, HudStats
-    from visualizer.live.latency import FrameStats, LatencyMeter
+    from visualizer.engine.latency import FrameStats, LatencyMeter
+    from visualizer.output.display.hud import Hud, HudStats
 
     config = pyglet.gl.Config(major_version=3, minor_version=3, forward_compatible=True,
                               double_buffer=True, depth_size=0)
@@ -252,8 +252,9 @@ def _main(out: Path) -> None:
     shots["gradient_after"] = gradient()
 
     from visualizer.analysis.features import FEATURE_INDEX, FeatureFrame
-    from visualizer.render.renderer import FrameTiming, Renderer
-    from visualizer.scene import discover
+    from visualizer.render.renderer import Renderer
+    from visualizer.render.timing import FrameTiming
+    from visualizer.scenes.scene import discover
     renderer = Renderer(ctx, owns_context=False)
     renderer.compile(next(s for s in discover() if s.key == "vortex"))
     feature = FeatureFrame()

@@ -9,9 +9,9 @@ import pytest
 
 from visualizer.analysis.features import FeatureFrame
 from visualizer.errors import SceneError
-from visualizer.isf import isf_prelude, load_isf
-from visualizer.render.renderer import FrameTiming
-from visualizer.scene import Pass, Scene, discover, load_scene
+from visualizer.render.timing import FrameTiming
+from visualizer.scenes.isf import isf_prelude, load_isf
+from visualizer.scenes.scene import Pass, Scene, discover, load_scene
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

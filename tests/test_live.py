@@ -248,7 +248,7 @@ UNTIL_HEARD = """
 import sys
 import numpy as np
 import pyglet
-import visualizer.output.window as window
+import visualizer.output.display.window as window
 from visualizer.analysis.analyzer import AnalyzerSettings
 from visualizer.cli import main
 
@@ -330,8 +330,8 @@ def test_devices_lists_the_screens(xdisplay):
 FAULTY = """
 import numpy as np
 from visualizer.audio.ring import RingBuffer
-from visualizer.output.window import LiveOptions, run_live
-from visualizer.scene import discover
+from visualizer.output.display.window import LiveOptions, run_live
+from visualizer.scenes.scene import discover
 
 class Flaky(RingBuffer):
     calls = 0

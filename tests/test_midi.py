@@ -15,9 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from visualizer.control.bus import Command, ControlBus, TOGGLE
+from visualizer.control.midi import MidiInput, MidiLearn, MidiMap, dumps, list_ports
 from visualizer.errors import ControlError
-from visualizer.live.control import TOGGLE, Command, ControlBus
-from visualizer.live.midi import MidiInput, MidiLearn, MidiMap, dumps, list_ports
 
 ROOT = Path(__file__).resolve().parent.parent
 PEDALBOARD = ROOT / "examples" / "midi" / "pedalboard.toml"
@@ -50,7 +50,7 @@ def actions(commands):
 # -- the mapping file -----------------------------------------------------------
 
 def test_example_pedalboard_loads_against_the_real_scenes():
-    from visualizer.scene import discover
+    from visualizer.scenes.scene import discover
     scenes = discover()
     mapping = MidiMap.load(PEDALBOARD, [s.key for s in scenes],
                            {s.key: list(s.params) for s in scenes})
@@ -427,7 +427,7 @@ def test_learn_control_first_then_target(tmp_path):
 
 
 def test_learn_replaces_the_controls_old_binding_and_keeps_the_files_comments(tmp_path):
-    from visualizer.scene import discover
+    from visualizer.scenes.scene import discover
     scenes = discover()
     path = tmp_path / "pedalboard.toml"
     shutil.copy(PEDALBOARD, path)

@@ -28,11 +28,10 @@ from pythonosc.osc_message import OscMessage
 from conftest import ROOT, SHARED_DATA, run_cli, write_wav
 from sax_signals import horn
 from visualizer.analysis.analyzer import Analyzer
+from visualizer.control.midi import list_ports
 from visualizer.errors import ControlError
-from visualizer.live.midi import list_ports
-from visualizer.live.notes_out import (NoteEvent, NoteFollower, NoteOut, NoteSender,
-                                       OscNoteSender, open_output)
-from visualizer.live.recorder import LiveRecorder
+from visualizer.output.notes_out import NoteEvent, NoteFollower, NoteOut, NoteSender, OscNoteSender, open_output
+from visualizer.output.recorder import LiveRecorder
 
 SR = 48000
 FRAME = 800   # the live loop drains the input 60 times a second
@@ -304,7 +303,7 @@ def test_live_sends_the_notes_by_osc_and_records_them_as_mid(xdisplay, tmp_path)
 
 _HUD_PROBE = """
 import sys
-import visualizer.output.window as window
+import visualizer.output.display.window as window
 from visualizer.cli import main
 
 seen = []

@@ -18,11 +18,11 @@ from pythonosc.osc_server import BlockingOSCUDPServer
 from pythonosc.udp_client import SimpleUDPClient
 
 from visualizer.analysis.features import SCALAR_FEATURES
+from visualizer.control.bus import Command, ControlBus, TOGGLE
 from visualizer.errors import ControlError
-from visualizer.live.control import TOGGLE, Command, ControlBus
 from conftest import wait_for_window
-from visualizer.live import osc
-from visualizer.live.osc import FeatureSender, OscServer
+from visualizer.control.osc import FeatureSender, OscServer
+from visualizer.control import osc
 
 SCENES = ["tunnel", "vortex", "eyes"]
 PARAMS = {"tunnel": ["speed", "twist"], "vortex": ["spin"], "eyes": []}

@@ -4,7 +4,7 @@ generated from the code that defines the uniforms."""
 import re
 
 from conftest import ROOT
-from visualizer.render.uniforms import ALL_UNIFORMS, markdown_table
+from visualizer.scenes.uniforms import ALL_UNIFORMS, markdown_table
 
 
 def readme() -> str:

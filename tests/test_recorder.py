@@ -14,7 +14,7 @@ import pytest
 
 from conftest import ROOT
 from visualizer.errors import OutputError
-from visualizer.live.recorder import LiveRecorder, next_path
+from visualizer.output.recorder import LiveRecorder, next_path
 
 SR, FPS = 48000, 30
 W, H = 288, 96      # nine columns of 32 pixels
@@ -265,7 +265,7 @@ def test_next_path_never_overwrites(tmp_path):
 
 _KILLED = """
 import sys, time, moderngl, numpy as np
-from visualizer.live.recorder import LiveRecorder
+from visualizer.output.recorder import LiveRecorder
 ctx = moderngl.create_standalone_context(require=330, backend="egl")
 tex = ctx.texture((96, 64), 4)
 fbo = ctx.framebuffer(color_attachments=[tex])

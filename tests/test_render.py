@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 
 from visualizer.analysis.features import FEATURE_INDEX, FeatureFrame
-from visualizer.clock import FrameClock
-from visualizer.engine import Engine
-from visualizer.render.renderer import FrameTiming, Renderer
+from visualizer.engine.clock import FrameClock
+from visualizer.engine.core import Engine
+from visualizer.render.renderer import Renderer
+from visualizer.render.timing import FrameTiming
 
 SIZE = (320, 180)
 
@@ -89,7 +90,7 @@ def test_live_and_offline_give_the_same_picture_at_the_same_audio_time(scenes):
 
 def test_renderer_releases_what_it_made():
     r = Renderer.headless()
-    from visualizer.scene import discover
+    from visualizer.scenes.scene import discover
     for s in discover():
         r.compile(s)
     r.offscreen((64, 64))
@@ -102,7 +103,7 @@ def test_changing_the_render_scale_remakes_the_scaled_buffers(renderer, scenes):
     the picture must be the one a fresh start at the new scale draws (a stale
     buffer left a smaller copy of the scene in a corner)."""
     from visualizer.analysis.features import FeatureFrame
-    from visualizer.render.renderer import FrameTiming
+    from visualizer.render.timing import FrameTiming
     renderer.activate()
     scene = next(s for s in scenes if s.key == "vortex")
     renderer.compile(scene)

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, run_cli, tone, write_wav
-from visualizer.engine import Cue
-from visualizer.offline import RenderOptions, render_file
-from visualizer.scene import discover
+from visualizer.engine.offline import RenderOptions, render_file
+from visualizer.scenes.cues import Cue
+from visualizer.scenes.scene import discover
 
 SR = 48000
 

@@ -11,7 +11,7 @@ import pytest
 from scene_fixtures import (OFF_VALUES, ON_VALUES, REFERENCE_DIR, musical_frame,
                             render_with)
 from visualizer.analysis.features import FEATURE_INDEX as C
-from visualizer.scene import discover
+from visualizer.scenes.scene import discover
 
 SCENES = discover()
 KEYS = [s.key for s in SCENES]

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from visualizer.engine import Cue
+from visualizer.control.setlist import Setlist
 from visualizer.errors import ControlError
-from visualizer.live.setlist import Setlist
-from visualizer.render.renderer import TRANSITIONS_DIR
-from visualizer.scene import discover
+from visualizer.scenes.cues import Cue
+from visualizer.scenes.scene import TRANSITIONS_DIR, discover
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "setlist.toml"

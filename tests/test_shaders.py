@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from visualizer.errors import SceneError, ShaderError
-from visualizer.scene import Pass, Scene, load_scene
+from visualizer.scenes.scene import Pass, Scene, load_scene
 
 GOOD = "void mainImage(out vec4 c, in vec2 p) { c = vec4(iBass, iLevel, p.x / iResolution.x, 1.0); }\n"
 
@@ -99,7 +99,7 @@ def test_scene_parameters_become_uniforms(renderer, tmp_path):
     scene = load_scene(path, shaders_dir=tmp_path)
     renderer.compile(scene, shaders_dir=tmp_path)
     from visualizer.analysis.features import FeatureFrame
-    from visualizer.render.renderer import FrameTiming
+    from visualizer.render.timing import FrameTiming
     target = renderer.offscreen((16, 16))
     renderer.draw("p", FeatureFrame(), FrameTiming(), target.fbo)
     assert abs(int(target.read()[8, 8, 0]) - 64) <= 1
@@ -134,7 +134,7 @@ def test_a_feedback_buffer_keeps_its_last_frame(renderer, tmp_path):
     """Two passes: a float buffer adding 0.1 to its own last frame each frame,
     then the picture showing it: the picture brightens frame by frame."""
     from visualizer.analysis.features import FeatureFrame
-    from visualizer.render.renderer import FrameTiming
+    from visualizer.render.timing import FrameTiming
     (tmp_path / "acc.glsl").write_text(
         "void mainImage(out vec4 c, in vec2 p) {\n"
         "  c = texture(acc, p / iResolution.xy) + vec4(0.1);\n}\n")
@@ -157,7 +157,7 @@ def test_render_scale_draws_fewer_pixels_and_scales_up(renderer, tmp_path):
     """A one-pixel stripe pattern survives at scale 1; at 0.5 it is drawn at
     half the size and filtered up, so the stripes blur away."""
     from visualizer.analysis.features import FeatureFrame
-    from visualizer.render.renderer import FrameTiming
+    from visualizer.render.timing import FrameTiming
     (tmp_path / "stripes.glsl").write_text(
         "void mainImage(out vec4 c, in vec2 p) { c = vec4(vec3(mod(floor(p.x), 2.0)), 1.0); }\n")
     target = renderer.offscreen((64, 16))

@@ -9,11 +9,11 @@ from hypothesis import given, settings, strategies as st
 from conftest import tone
 from visualizer.analysis.features import FEATURE_INDEX
 from visualizer.audio.delay import DelayLine
-from visualizer.engine import Engine
-from visualizer.live.adaptive import AdaptiveScale
-from visualizer.live.control import TOGGLE, Command, ControlBus
-from visualizer.live.show import FADE_SECONDS, Show
-from visualizer.render.renderer import FrameTiming
+from visualizer.control.bus import Command, ControlBus, TOGGLE
+from visualizer.engine.adaptive import AdaptiveScale
+from visualizer.engine.core import Engine
+from visualizer.engine.show import FADE_SECONDS, Show
+from visualizer.render.timing import FrameTiming
 
 
 @pytest.fixture

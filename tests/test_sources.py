@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import tone, write_wav
-from visualizer.audio.file_source import LIMIT, FileSource, mono
+from visualizer.audio.file_source import FileSource, LIMIT, mono
 from visualizer.audio.live import FilePlayer
 from visualizer.errors import AudioFileError, DeviceError
 from wavfile import wav_bytes

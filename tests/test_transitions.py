@@ -5,9 +5,11 @@ import numpy as np
 import pytest
 
 from visualizer.analysis.features import FEATURE_INDEX as C, FeatureFrame
-from visualizer.engine import Cue, Engine
-from visualizer.render.renderer import TRANSITIONS_DIR, FrameTiming, Renderer
-from visualizer.scene import Pass, Scene
+from visualizer.engine.core import Engine
+from visualizer.render.renderer import Renderer
+from visualizer.render.timing import FrameTiming
+from visualizer.scenes.cues import Cue
+from visualizer.scenes.scene import Pass, Scene, TRANSITIONS_DIR
 
 SIZE = (96, 54)
 NAMES = ["crossfade", "dissolve", "wipe", "vortex_zoom", "flash"]

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from conftest import run_cli, tone, write_wav
-from visualizer.engine import Cue
-from visualizer.offline import RenderOptions, render_file
+from visualizer.engine.offline import RenderOptions, render_file
+from visualizer.scenes.cues import Cue
 
 FPS = 30
 

@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT, run_cli, wait_for_window, write_wav
 from paced_mic import PacedMic
 from visualizer.analysis.features import FEATURE_INDEX, FeatureFrame
-from visualizer.render.renderer import FrameTiming
+from visualizer.render.timing import FrameTiming
 
 SIZE = "320x180"
 

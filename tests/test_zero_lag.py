@@ -7,9 +7,9 @@ import pytest
 
 from conftest import run_cli, write_wav
 from visualizer.analysis.track import analyze
-from visualizer.engine import Cue
-from visualizer.offline import RenderOptions, render_file
-from visualizer.scene import Pass, Scene
+from visualizer.engine.offline import RenderOptions, render_file
+from visualizer.scenes.cues import Cue
+from visualizer.scenes.scene import Pass, Scene
 
 SR = 48000
 

@@ -262,10 +262,10 @@ def _leave_now(status: int) -> None:
 
 
 def _cmd_render(args) -> int:
-    from visualizer import scene as scenes_mod
-    from visualizer.engine import Cue
-    from visualizer.offline import RenderOptions, RenderStopped, render_file
-    from visualizer.timeline import auto_cues, load_timeline
+    from visualizer.engine.offline import RenderOptions, RenderStopped, render_file
+    from visualizer.scenes import scene as scenes_mod
+    from visualizer.scenes.cues import Cue
+    from visualizer.scenes.timeline import auto_cues, load_timeline
 
     if args.demo == (args.audio is not None):
         raise VisualizerError("render: give either an AUDIO file or --demo")
@@ -303,8 +303,8 @@ def _cmd_render(args) -> int:
 
 
 def _cmd_live(args) -> int:
-    from visualizer import scene as scenes_mod
-    from visualizer.output.window import LiveOptions, run_live
+    from visualizer.output.display.window import LiveOptions, run_live
+    from visualizer.scenes import scene as scenes_mod
 
     scenes = scenes_mod.discover()
     if not scenes:
@@ -323,13 +323,13 @@ def _cmd_live(args) -> int:
                           settings=_settings(args, args.rate), render_scale=args.render_scale,
                           adaptive=not args.fixed_scale, record=args.record, hud=args.hud)
     if args.setlist:
-        from visualizer.live.setlist import Setlist
-        from visualizer.render.renderer import TRANSITIONS_DIR
+        from visualizer.control.setlist import Setlist
+        from visualizer.scenes.scene import TRANSITIONS_DIR
         options.setlist = Setlist.load(args.setlist, keys,
                                        sorted(p.stem for p in TRANSITIONS_DIR.glob("*.glsl")))
     if options.setlist is not None and not args.scene:
         start = options.setlist.cue().scene   # the set opens on its first cue
-    from visualizer.live.auto import AutoDirector
+    from visualizer.control.auto import AutoDirector
     options.director = AutoDirector(
         keys, start=start, transitions={s.key: (s.transition, s.transition_beats) for s in scenes})
     options.auto = args.auto
@@ -339,7 +339,7 @@ def _cmd_live(args) -> int:
         raise VisualizerError(f"--midi-map {args.midi_map}: give --midi PORT too (part of the "
                               "input's name, or 'virtual'; `visualizer devices` lists them)")
     if args.midi:
-        from visualizer.live.midi import MidiInput, MidiLearn, MidiMap
+        from visualizer.control.midi import MidiInput, MidiLearn, MidiMap
         mapping = (MidiMap.load(args.midi_map, keys, params, missing_ok=True) if args.midi_map
                    else MidiMap(keys, params))
         learn = MidiLearn(mapping, args.midi_map) if args.midi_map else None
@@ -347,7 +347,7 @@ def _cmd_live(args) -> int:
         options.controls.append(_VirtualMidi(midi) if args.midi == "virtual" else midi)
         options.learn = learn
     if args.osc_port:
-        from visualizer.live.osc import OscServer
+        from visualizer.control.osc import OscServer
         options.controls.append(OscServer(options.bus, host=args.osc_host, port=args.osc_port,
                                           scenes=keys, params=params))
     if args.midi_bend and not args.midi_out:
@@ -374,8 +374,8 @@ def _cmd_live(args) -> int:
 
 
 def _cmd_latency(args) -> int:
-    from visualizer import scene as scenes_mod
-    from visualizer.output.window import LiveOptions, run_live
+    from visualizer.output.display.window import LiveOptions, run_live
+    from visualizer.scenes import scene as scenes_mod
 
     scenes = scenes_mod.discover()
     options = LiveOptions(size=args.size or DEFAULT_SIZE, size_given=args.size is not None,
@@ -465,15 +465,14 @@ def _osc_target(target: str) -> tuple[str, int]:
 
 
 def _feature_sender(target: str):
-    from visualizer.live.osc import FeatureSender
+    from visualizer.control.osc import FeatureSender
     sender = FeatureSender(*_osc_target(target))
     return lambda show, frame: sender.send(frame.values)
 
 
 def _notes_out(args):
     """The live note follower and its outputs (--midi-out, --osc-send); (NoteOut, port)."""
-    from visualizer.live.notes_out import (NoteFollower, NoteOut, NoteSender, OscNoteSender,
-                                           all_notes_off, open_output)
+    from visualizer.output.notes_out import NoteFollower, NoteOut, NoteSender, OscNoteSender, all_notes_off, open_output
     sinks, port = [], None
     if args.osc_send:
         sinks.append(OscNoteSender(*_osc_target(args.osc_send)))
@@ -519,8 +518,7 @@ def _report_live(result, source) -> int:
 
 def _cmd_analyze(args) -> int:
     import numpy as np
-    from visualizer.analysis import notes as notes_mod
-    from visualizer.analysis import report
+    from visualizer.analysis import notes as notes_mod, report
     from visualizer.analysis.pitch import note_name
 
     notes_format = notes_mod.notes_format(args.notes) if args.notes else None  # before the work
@@ -585,9 +583,9 @@ def _audio_arg(args, folder: Path) -> Path:
 
 
 def _cmd_snapshot(args) -> int:
-    from visualizer import scene as scenes_mod
-    from visualizer.png import write_png
-    from visualizer.stills import load_audio, render_stills
+    from visualizer.engine.stills import load_audio, render_stills
+    from visualizer.output.png import write_png
+    from visualizer.scenes import scene as scenes_mod
 
     scenes = scenes_mod.discover()
     scene = scenes_mod.find(args.scene, scenes) if args.scene else scenes[0]
@@ -602,8 +600,8 @@ def _cmd_snapshot(args) -> int:
 
 
 def _cmd_sheet(args) -> int:
-    from visualizer import scene as scenes_mod
-    from visualizer.stills import default_times, load_audio, render_stills, write_sheet
+    from visualizer.engine.stills import default_times, load_audio, render_stills, write_sheet
+    from visualizer.scenes import scene as scenes_mod
 
     scenes = scenes_mod.discover()
     with tempfile.TemporaryDirectory() as tmp:
@@ -632,7 +630,7 @@ def _cmd_devices(args) -> int:
         print(f"{d.index:3d}  {d.name}  ({kind}: {d.inputs} in, {d.outputs} out, "
               f"{d.default_rate:.0f} Hz, {d.host_api})")
     try:
-        from visualizer.output.window import list_screens
+        from visualizer.output.display.window import list_screens
         screens = list_screens()
         print("screens (--screen N):")
         for line in screens:
@@ -640,7 +638,7 @@ def _cmd_devices(args) -> int:
     except Exception as e:  # noqa: BLE001 -- no display is a normal state for this listing
         print(f"no screens ({str(e).splitlines()[0] if str(e) else type(e).__name__})")
     try:
-        from visualizer.live.midi import list_ports
+        from visualizer.control.midi import list_ports
         ports = list_ports()
         print("MIDI inputs (--midi):" if ports else "no MIDI inputs")
         for name in ports:
@@ -651,7 +649,7 @@ def _cmd_devices(args) -> int:
 
 
 def _cmd_scenes(args) -> int:
-    from visualizer import scene as scenes_mod
+    from visualizer.scenes import scene as scenes_mod
     for i, s in enumerate(scenes_mod.discover(), start=1):
         key = str(i) if i <= 9 else " "
         params = ", ".join(f"{p.name}={p.default:g}" for p in s.params.values())
@@ -660,7 +658,7 @@ def _cmd_scenes(args) -> int:
 
 
 def _cmd_uniforms(args) -> int:
-    from visualizer.render.uniforms import markdown_table
+    from visualizer.scenes.uniforms import markdown_table
     print(markdown_table())
     return 0
 

@@ -58,3 +58,26 @@ def shown(value) -> str:
     line (and the overlay that shows it live) is no place for a megabyte."""
     text = repr(value)
     return text if len(text) <= 80 else f"{text[:60]}... ({len(text)} characters)"
+
+
+def is_number(value) -> bool:
+    """A TOML number (an integer or a float, not a boolean, which Python
+    counts as an integer)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def is_int(value) -> bool:
+    """A TOML integer (not a boolean)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_keys(path: Path, table: dict, allowed, error: type[VisualizerError],
+               where: str = "") -> None:
+    """Raise ``error`` naming the first key of ``table`` that is not in
+    ``allowed`` (a typo in a performer's file is an error, never ignored):
+    ``song.toml: cues[2].sene: unknown key (known: scene, transition)``."""
+    for key in table:
+        if key not in allowed:
+            prefix = f"{where}." if where and not where.endswith((".", ": ")) else where
+            raise error(f"{path}: {prefix}{label(key)}: unknown key "
+                        f"(known: {', '.join(sorted(allowed))})")

@@ -18,27 +18,13 @@ from pathlib import Path
 import moderngl
 import numpy as np
 
-from visualizer.analysis.features import FEATURE_INDEX, SCALAR_FEATURES, TEXTURE_WIDTH, FeatureFrame
+from visualizer.analysis.features import FEATURE_INDEX, FeatureFrame, SCALAR_FEATURES, TEXTURE_WIDTH
 from visualizer.errors import OutputError
-from visualizer.render.shader_source import (BLIT_FRAGMENT, GLSL_VERSION, ShaderSource,
+from visualizer.render.timing import FrameTiming
+from visualizer.render.shader_source import (BLIT_FRAGMENT, ShaderSource,
                                                link_program, load_fragment)
-from visualizer.render.uniforms import prelude_declarations
-from visualizer.scene import SHADERS_DIR, Scene
-
-TRANSITIONS_DIR = SHADERS_DIR / "transitions"
-
-
-@dataclass
-class FrameTiming:
-    """When a frame is drawn: filled by the engine from its clock."""
-
-    time: float = 0.0
-    delta: float = 0.0
-    frame: int = 0
-    fps: float = 60.0
-    date: tuple[float, float, float, float] = (2000.0, 0.0, 1.0, 0.0)
-    mouse: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
-
+from visualizer.scenes.scene import SHADERS_DIR, Scene
+from visualizer.scenes.uniforms import prelude_declarations
 
 @dataclass
 class CompiledPass:
@@ -178,7 +164,7 @@ class Renderer:
 
     def _compile_pass(self, scene: Scene, shader: Path, target, feedback, shaders_dir) -> CompiledPass:
         if scene.flavor == "isf":
-            from visualizer.isf import isf_prelude
+            from visualizer.scenes.isf import isf_prelude
             prelude = isf_prelude(scene)
         else:
             prelude = prelude_declarations() + "\n" + _declarations(scene)

@@ -9,11 +9,11 @@ import numpy as np
 from visualizer.analysis.analyzer import Analyzer, AnalyzerSettings
 from visualizer.analysis.track import FeatureTrack, analyze
 from visualizer.audio.file_source import FileSource, mono
-from visualizer.clock import FrameClock
-from visualizer.engine import Engine
+from visualizer.engine.clock import FrameClock
+from visualizer.engine.core import Engine
 from visualizer.errors import AudioFileError, OutputError, VisualizerError
 from visualizer.render.renderer import Renderer
-from visualizer.scene import Scene
+from visualizer.scenes.scene import Scene
 
 _FPS = 30
 _FEEDBACK_WARMUP_S = 0.5  # trails need a little history to look like themselves

@@ -5,7 +5,7 @@ The watcher polls modification times on the render thread (a handful of
 thread that owns it). A change recompiles the scene; if that fails, the last
 good version keeps running and the error (file:line and message) is kept for
 the screen and printed once. Live, a new version goes on through a
-:class:`~visualizer.live.guard.FrameGuard`, which refuses (or takes back)
+:class:`~visualizer.engine.guard.FrameGuard`, which refuses (or takes back)
 one that compiles but is far too slow to show, with the same outcome.
 """
 
@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from visualizer.errors import VisualizerError
-from visualizer.scene import SHADERS_DIR, load_scene
+from visualizer.scenes.scene import SHADERS_DIR, load_scene
 
 
 class SceneWatcher:

@@ -2,7 +2,7 @@
 
 An ISF file is a GLSL fragment shader that begins with a ``/* { JSON } */``
 comment describing its inputs and passes. :func:`load_isf` turns that header
-into a :class:`~visualizer.scene.Scene` (``flavor="isf"``) and
+into a :class:`~visualizer.scenes.scene.Scene` (``flavor="isf"``) and
 :func:`isf_prelude` writes the GLSL that makes the unmodified body compile
 under ``#version 330 core`` in our renderer.
 
@@ -51,8 +51,8 @@ from pathlib import Path
 
 from visualizer.analysis.features import TEXTURE_WIDTH
 from visualizer.errors import SceneError
-from visualizer.render.uniforms import ALL_UNIFORMS, prelude_declarations
-from visualizer.scene import GLSL_KEYWORDS, INT_RANGE, Param, Pass, Scene
+from visualizer.scenes.scene import GLSL_KEYWORDS, INT_RANGE, Param, Pass, Scene
+from visualizer.scenes.uniforms import ALL_UNIFORMS, prelude_declarations
 from visualizer.userfile import label, shown
 
 INPUT_TYPES = ("float", "bool", "long", "color", "point2D", "image", "audio", "audioFFT", "event")

@@ -4,7 +4,7 @@ offline. Both give the engine a FrameTiming for each frame."""
 import datetime as _dt
 import time
 
-from visualizer.render.renderer import FrameTiming
+from visualizer.render.timing import FrameTiming
 
 # Offline renders see this date plus iTime, so a rerun draws the same frames.
 FIXED_DATE = _dt.datetime(2000, 1, 1)

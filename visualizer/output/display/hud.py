@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from visualizer.analysis.pitch import note_name
-from visualizer.live.latency import FrameStats, LatencyMeter
+from visualizer.engine.latency import FrameStats, LatencyMeter
 
 CLIP_DBFS = -0.1
 """A sample peak at or above this counts as clipping."""

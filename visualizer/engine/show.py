@@ -10,9 +10,11 @@ counted and shown, never raised into the render loop.
 
 import math
 
-from visualizer.engine import Cue, Engine
+from visualizer.engine.core import Engine
+
+from visualizer.control.bus import Command, ControlBus, TOGGLE
 from visualizer.errors import ControlError
-from visualizer.live.control import TOGGLE, Command, ControlBus
+from visualizer.scenes.cues import Cue
 
 FADE_SECONDS = 0.8
 """A blackout fades over this long, and so does the way back."""
@@ -25,8 +27,8 @@ class Show:
                  auto: bool = False):
         self.engine = engine
         self.bus = bus
-        self.setlist = setlist      # visualizer.live.setlist.Setlist, or None
-        self.director = director    # visualizer.live.auto.AutoDirector, or None
+        self.setlist = setlist      # visualizer.control.setlist.Setlist, or None
+        self.director = director    # visualizer.control.auto.AutoDirector, or None
         self.auto = auto and director is not None
         self.blackout = False
         self.fade = 1.0             # picture gain: 1 shown, 0 black

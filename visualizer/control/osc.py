@@ -2,7 +2,7 @@
 
 :class:`OscServer` listens on UDP (127.0.0.1:9000 unless asked otherwise)
 for a VJ's surface (TouchOSC, Open Stage Control) and posts one
-:class:`~visualizer.live.control.Command` (source ``"osc"``) per valid
+:class:`~visualizer.control.bus.Command` (source ``"osc"``) per valid
 message on the control bus. Every address works with or without the
 ``/visualizer`` prefix (``/scene`` and ``/visualizer/scene`` are the same).
 
@@ -67,8 +67,8 @@ import pythonosc
 from pythonosc.osc_packet import OscPacket, ParseError
 
 from visualizer.analysis.features import SCALAR_FEATURES
+from visualizer.control.bus import Command, ControlBus, TOGGLE
 from visualizer.errors import ControlError
-from visualizer.live.control import TOGGLE, Command, ControlBus
 
 PREFIX = "/visualizer"
 """Optional prefix of every address the server accepts."""

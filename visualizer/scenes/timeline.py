@@ -28,11 +28,9 @@ from pathlib import Path
 import numpy as np
 
 from visualizer.analysis.track import FeatureTrack
-from visualizer.engine import Cue
 from visualizer.errors import SceneError
-from visualizer.offline import Ramp
-from visualizer.render.renderer import TRANSITIONS_DIR
-from visualizer.scene import Scene
+from visualizer.scenes.cues import Cue, Ramp
+from visualizer.scenes.scene import Scene, TRANSITIONS_DIR
 from visualizer.userfile import label, read_toml, shown
 
 _CUE_KEYS = {"at", "bar", "scene", "transition", "duration", "beats"}

@@ -28,7 +28,7 @@ mode was off) restart its listening and its ``min_seconds`` wait.
 import math
 
 from visualizer.analysis.features import FEATURE_INDEX
-from visualizer.engine import Cue
+from visualizer.scenes.cues import Cue
 
 ENERGY = {"steppe": 0.1, "night": 0.2, "haunting": 0.35, "yaks": 0.5,
           "club": 0.65, "eyes": 0.8, "crowd": 0.9, "vortex": 1.0}

@@ -24,8 +24,8 @@ and returns None (the footswitch does nothing; the HUD says "end of set").
 from dataclasses import dataclass
 from pathlib import Path
 
-from visualizer.engine import QUANTIZE, Cue
 from visualizer.errors import ControlError
+from visualizer.scenes.cues import Cue, QUANTIZE
 from visualizer.userfile import label, read_toml, shown
 
 CUT = "cut"

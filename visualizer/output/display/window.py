@@ -20,18 +20,18 @@ import numpy as np
 from visualizer.analysis.analyzer import Analyzer, AnalyzerSettings
 from visualizer.analysis.features import FEATURE_INDEX
 from visualizer.audio.delay import DelayLine
-from visualizer.clock import WallClock
-from visualizer.engine import Engine
+from visualizer.control.bus import Command, ControlBus, TOGGLE
+from visualizer.engine.adaptive import AdaptiveScale
+from visualizer.engine.clock import WallClock
+from visualizer.engine.core import Engine
+from visualizer.engine.guard import FrameGuard
+from visualizer.engine.latency import FrameStats, LatencyMeter
+from visualizer.engine.show import Show
+from visualizer.engine.watch import SceneWatcher
 from visualizer.errors import OutputError
-from visualizer.hot_reload import SceneWatcher
-from visualizer.live.adaptive import AdaptiveScale
-from visualizer.live.control import TOGGLE, Command, ControlBus
-from visualizer.live.guard import FrameGuard
-from visualizer.live.latency import FrameStats, LatencyMeter
-from visualizer.live.show import Show
 from visualizer.render.renderer import Renderer
 from visualizer.render.shader_source import BLIT_FRAGMENT, link_program
-from visualizer.scene import Scene
+from visualizer.scenes.scene import Scene
 
 _ONSET_COUNT = FEATURE_INDEX["onset_count"]
 _MODIFIERS = set()   # filled with pyglet's modifier keys when a window opens
@@ -206,7 +206,7 @@ class _Live:
 
     def __init__(self, pyglet, window, ctx, renderer, engine, source, o: LiveOptions,
                  refresh: float, result: LiveResult):
-        from visualizer.live.hud import Hud, HudStats
+        from visualizer.output.display.hud import Hud, HudStats
         self.pyglet, self.window, self.ctx = pyglet, window, ctx
         self.renderer, self.engine, self.source, self.o = renderer, engine, source, o
         self.result = result
@@ -443,7 +443,7 @@ class _Live:
             self.recorder.submit(self.program, self._recorded / self.source.sample_rate)
 
     def _start_recording(self, strict: bool = False) -> None:
-        from visualizer.live.recorder import LiveRecorder, next_path
+        from visualizer.output.recorder import LiveRecorder, next_path
         base = self.o.record or Path(time.strftime("visualizer-%Y%m%d-%H%M%S.mp4"))
         path = next_path(base)   # never over an earlier recording
         try:
@@ -584,7 +584,7 @@ def list_screens() -> list[str]:
 
 
 def _save_screenshot(screen: moderngl.Framebuffer, size: tuple[int, int], path: Path) -> None:
-    from visualizer.png import write_png
+    from visualizer.output.png import write_png
     w, h = size
     pixels = np.frombuffer(screen.read(viewport=(0, 0, w, h), components=3),
                            np.uint8).reshape(h, w, 3)

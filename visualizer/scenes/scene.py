@@ -42,12 +42,13 @@ from pathlib import Path
 
 from visualizer.analysis.features import FEATURE_INDEX
 from visualizer.errors import SceneError
-from visualizer.render.uniforms import ALL_UNIFORMS
+from visualizer.scenes.uniforms import ALL_UNIFORMS
 from visualizer.userfile import label, read_toml, shown
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 SCENES_DIR = Path(os.environ.get("VISUALIZER_SCENES", ROOT / "scenes"))
 SHADERS_DIR = Path(os.environ.get("VISUALIZER_SHADERS", ROOT / "shaders"))
+TRANSITIONS_DIR = SHADERS_DIR / "transitions"
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")   # fullmatch: "$" would let "name\n" through
 GLSL_KEYWORDS = frozenset("""
@@ -176,7 +177,7 @@ def load_scene(path: Path, *, shaders_dir: Path = SHADERS_DIR) -> Scene:
     """
     path = Path(path)
     if path.suffix.lower() == ".fs":
-        from visualizer.isf import load_isf
+        from visualizer.scenes.isf import load_isf
         return load_isf(path)
     if path.suffix.lower() == ".glsl":
         if not path.is_file():

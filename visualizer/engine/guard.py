@@ -39,9 +39,9 @@ import sys
 import time
 from dataclasses import dataclass
 
-from visualizer.engine import Engine
+from visualizer.engine.core import Engine
 from visualizer.errors import SceneError
-from visualizer.render.renderer import FrameTiming
+from visualizer.render.timing import FrameTiming
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ class FrameGuard:
 
     The live loop calls :meth:`begin` before drawing and :meth:`end` with
     the frame's draw time (to glFinish) while :attr:`watching`; a
-    :class:`~visualizer.hot_reload.SceneWatcher` puts reloaded versions on
+    :class:`~visualizer.engine.watch.SceneWatcher` puts reloaded versions on
     through :meth:`replace`.
     """
 

@@ -20,36 +20,18 @@ import numpy as np
 from visualizer.analysis.analyzer import Analyzer, AnalyzerSettings
 from visualizer.analysis.track import FeatureTrack, analyze_file
 from visualizer.audio.file_source import FileSource, mono
-from visualizer.clock import FrameClock
-from visualizer.engine import Cue, Engine
+from visualizer.engine.clock import FrameClock
+from visualizer.engine.core import Engine
 from visualizer.errors import AudioFileError, VisualizerError
 from visualizer.output.pipeline import FramePipeline
+from visualizer.output.progress import Progress
 from visualizer.output.video import VideoWriter
-from visualizer.progress import Progress
+from visualizer.scenes.cues import Ramp
 from visualizer.render.renderer import Renderer
-from visualizer.scene import Scene
+from visualizer.scenes.cues import Cue
+from visualizer.scenes.scene import Scene
 
 _SETTLE_S = 2.0  # audio analysed before --start so the automatic gain has settled
-
-
-@dataclass(frozen=True)
-class Ramp:
-    """Parameter automation: ``scene.param`` goes from ``start_value`` at
-    ``start`` s to ``end_value`` at ``end`` s, and holds it after."""
-
-    scene: str
-    param: str
-    start: float
-    end: float
-    start_value: float
-    end_value: float
-
-    def value(self, t: float) -> float:
-        if t <= self.start:
-            return self.start_value
-        if t >= self.end or self.end <= self.start:
-            return self.end_value
-        return self.start_value + (self.end_value - self.start_value) * (t - self.start) / (self.end - self.start)
 
 
 @dataclass

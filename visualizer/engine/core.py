@@ -15,25 +15,14 @@ import numpy as np
 from visualizer.analysis.analyzer import Analyzer, AnalyzerSettings
 from visualizer.analysis.features import FEATURE_INDEX, FeatureFrame
 from visualizer.errors import SceneError
-from visualizer.render.renderer import TRANSITIONS_DIR, FrameTiming, Renderer
-from visualizer.scene import Scene
-from visualizer.scene_state import SceneState
+from visualizer.render.renderer import Renderer
+from visualizer.render.timing import FrameTiming
+from visualizer.scenes.cues import Cue, QUANTIZE
+from visualizer.scenes.scene import Scene, TRANSITIONS_DIR
+from visualizer.scenes.state import SceneState
 
-QUANTIZE = ("none", "beat", "bar")
 _MAX_WAIT_S = 4.0
 _INTENSITY = FEATURE_INDEX["intensity"]  # a quantised switch waits no longer than this for a beat that never comes
-
-
-@dataclass(frozen=True)
-class Cue:
-    """Switch to ``scene`` at audio time ``time`` (seconds), with a transition."""
-
-    time: float
-    scene: str
-    transition: str = ""
-    duration: float = 0.0   # seconds; 0 cuts
-    beats: float = 0.0      # or a duration in beats (at the tempo when it starts)
-    quantize: str = "none"
 
 
 @dataclass

@@ -346,7 +346,7 @@ def open_output(port: str):
     """The mido output port named by ``port`` (exact, or part of a name), or
     'virtual' for a port of our own named "visualizer"; ControlError (one
     line) if there is none or no MIDI system."""
-    from visualizer.live.midi import _backend, _no_system, _why
+    from visualizer.control.midi import _backend, _no_system, _why
 
     backend = _backend()   # quiets ALSA's own complaints first
     try:

@@ -71,8 +71,8 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from visualizer.control.bus import ACTIONS, Command, ControlBus, TOGGLE
 from visualizer.errors import ControlError
-from visualizer.live.control import ACTIONS, TOGGLE, Command, ControlBus
 from visualizer.userfile import label, read_toml, shown
 
 KINDS = ("note", "program", "cc", "footswitch")
@@ -764,7 +764,7 @@ def _edit(text: str, removed: dict, added: dict) -> str | None:
 def dumps(data: dict) -> str:
     """A mapping as TOML text (this schema only: numbers, strings, booleans,
     lists and inline tables under [[note]], [[program]], [[cc]], [[footswitch]])."""
-    lines = ["# MIDI map for visualizer (written by MIDI learn; see visualizer/live/midi.py)"]
+    lines = ["# MIDI map for visualizer (written by MIDI learn; see visualizer/control/midi.py)"]
     for key in ("channel", "program_scenes"):
         if key in data:
             lines.append(f"{key} = {_value(data[key])}")
