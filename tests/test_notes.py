@@ -16,7 +16,7 @@ from visualizer.analysis.features import SCALAR_FEATURES
 from visualizer.analysis.notes import (
     TRANSPOSE, Note, parse_transpose, transcribe, write_events_csv, write_notes_csv,
     write_notes_midi)
-from visualizer.analysis.pitch import note_name
+from visualizer.analysis.tuning import note_name
 from visualizer.analysis.track import FeatureTrack, analyze
 from visualizer.cli import main
 from visualizer.errors import VisualizerError

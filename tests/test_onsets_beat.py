@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from conftest import SHARED_DATA
-from visualizer.analysis.beat import BeatTracker, track_beats
+from visualizer.analysis.beat import BeatTracker
+from visualizer.analysis.beat_offline import track_beats
 from visualizer.analysis.onsets import (
     DEFAULT_LATENCY_HOPS, OnsetDetector, detect_onsets, magnitude_batches, onset_strength)
 

@@ -13,7 +13,8 @@ from conftest import SHARED_DATA
 from visualizer.analysis.features import FEATURE_INDEX as COL
 from visualizer.analysis.notes import Note
 from visualizer.analysis.report import figure, key_of, plot, spell
-from visualizer.analysis.track import FeatureTrack, analyze_file
+from visualizer.analysis.from_file import analyze_file
+from visualizer.analysis.track import FeatureTrack
 
 HOP = 0.01
 EB_MAJOR = (63, 65, 67, 68, 70, 72, 74, 75)

@@ -13,24 +13,18 @@ import numpy as np
 
 from visualizer.analysis.arc import ArcTracker
 from visualizer.analysis.bands import BandSums, band_matrix, log_band_edges
-from visualizer.analysis.beat import BeatTracker
+from visualizer.analysis.beat import OUT_COLUMNS as BEAT_OUT_COLUMNS, BeatTracker
 from visualizer.analysis.features import (
-    FEATURE_INDEX, N_BANDS, SCALAR_FEATURES, TEXTURE_WIDTH, FeatureFrame)
+    FEATURE_INDEX, N_BANDS, SCALAR_FEATURES, TEXTURE_WIDTH, FeatureFrame, Latency, columns)
 from visualizer.analysis.legato import NoteChangeDetector, OnsetMerger
 from visualizer.analysis.loudness import LoudnessMeter
 from visualizer.analysis.onsets import OnsetDetector
 from visualizer.analysis.pitch import PitchTracker
 from visualizer.analysis.smoothing import AttackRelease, AutoGain, coefficient
+from visualizer.analysis.texture import AudioTexture
 
 _EPS = 1e-12
 _SILENT_DB = -120.0
-# WebAudio's AnalyserNode smooths by 0.8 per animation frame (60 Hz); the same
-# time constant per hop keeps Shadertoy's look at any hop and frame rate.
-_WEBAUDIO_TAU_S = -(1 / 60) / np.log(0.8)
-# WebAudio reports |X| / N of a Blackman-windowed FFT: a sine of amplitude A
-# reads A / 2 * 0.42 (Blackman's coherent gain). We reuse the Hann FFT and
-# rescale so a tone reads the same dB as in a browser.
-_BLACKMAN_COHERENT_GAIN = 0.42
 
 
 @dataclass(frozen=True)
@@ -79,7 +73,23 @@ _BREATH_BAND = (100.0, 12000.0)
 _WHITE_FLATNESS = float(np.exp(-np.euler_gamma))
 _BREATH_GATE_DB = -70.0
 _ONSET_PULSE_S = 0.15
-_COL = FEATURE_INDEX
+
+# Where the analyzer's values go in the feature table. Each stage's output
+# columns, by the stage's own names in its order, to the features they fill.
+_PITCH_FEATURES = {"pitch_hz": "pitch", "pitch_confidence": "pitch_confidence",
+                   "voiced": "voiced", "note": "note", "cents": "cents", "tuning_cents": "tuning",
+                   "vibrato_rate": "vibrato_rate", "vibrato_depth": "vibrato_depth"}
+_BEAT_FEATURES = {"tempo_bpm": "tempo", "beat_phase": "beat_phase", "beat_pulse": "beat",
+                  "bar_phase": "bar_phase", "beat_count": "beat_count"}
+_LOUDNESS_FEATURES = {"momentary_lufs": "loudness_momentary", "short_term_lufs": "loudness_short"}
+_PITCH_COLS = columns([_PITCH_FEATURES[n] for n in PitchTracker.names])
+_BEAT_COLS = columns([_BEAT_FEATURES[n] for n in BEAT_OUT_COLUMNS])
+_LOUDNESS_COLS = columns([_LOUDNESS_FEATURES[n] for n in LoudnessMeter.names])
+_ARC_COLS = columns(ArcTracker.names)
+_GAINED_COLS = columns(("level", "bass", "mid", "high"))   # the order of _norm's first columns
+_TIMBRE_COLS = columns(("brightness", "breath"))           # then these
+_LEVEL_DB, _ONSET, _ONSET_COUNT, _BRIGHTNESS = (
+    FEATURE_INDEX[n] for n in ("level_db", "onset", "onset_count", "brightness"))
 
 
 class Analyzer:
@@ -99,14 +109,17 @@ class Analyzer:
         self.settings = s
         self.frame = FeatureFrame()
         self.on_rows = on_rows
-        n_bins = s.n_fft // 2 + 1
-        step_s = s.hop / s.sample_rate
-        b = s.max_batch
+        self._init_spectrum(s)
+        self._init_buffers(s)
+        self._init_smoothing(s)
+        self._init_stages(s)
 
+    def _init_spectrum(self, s: AnalyzerSettings) -> None:
+        """The window, its scalings, and the band and breath weights over the bins."""
+        n_bins = s.n_fft // 2 + 1
         self._window = np.hanning(s.n_fft + 2)[1:-1]  # periodic-ish, no zero ends
         # One-sided power scaled so bins sum to the signal's mean square.
         self._power_scale = 2.0 / (s.n_fft * np.sum(self._window ** 2))
-        self._mag_scale = _BLACKMAN_COHERENT_GAIN / np.sum(self._window)
         edges = log_band_edges(n_bands=N_BANDS, fmin=s.fmin, fmax=s.fmax)
         broad_w = np.vstack([band_matrix(np.array([lo, hi]), n_fft=s.n_fft,
                                          sample_rate=s.sample_rate) for _, lo, hi, *_ in _BROAD])
@@ -118,6 +131,9 @@ class Analyzer:
         lo, hi = (np.searchsorted(freqs, f) for f in _BREATH_BAND)
         self._breath_bins = slice(lo, hi)
 
+    def _init_buffers(self, s: AnalyzerSettings) -> None:
+        """The sample history and every per-batch work array, allocated once."""
+        n_bins, b = s.n_fft // 2 + 1, s.max_batch
         # History: the last n_fft - hop samples plus any partial hop.
         self._keep = s.n_fft - s.hop
         self._work = np.zeros(self._keep + s.hop * b + s.hop, np.float64)
@@ -135,9 +151,14 @@ class Analyzer:
         self._scratch = np.empty((b, n_bins))
         self._rows = np.zeros((b, len(SCALAR_FEATURES)))
         self._followed = np.empty((b, _FIRST_BAND))
+        self._samples_seen = 0
+        self._batch_hops = 0
 
-        # Smoothing and gain: one follower over every value, one gain per
-        # broad value and one shared by the bands (keeping the spectrum's shape).
+    def _init_smoothing(self, s: AnalyzerSettings) -> None:
+        """Smoothing and gain: one follower over every value, one gain per
+        broad value and one shared by the bands (keeping the spectrum's shape);
+        the audio texture's own smoothing (WebAudio's)."""
+        step_s, b = s.hop / s.sample_rate, s.max_batch
         times = ([_LEVEL_TIMES] + [(a, r) for *_, a, r in _BROAD] + list(_TIMBRE_TIMES)
                  + [_BAND_TIMES] * N_BANDS)
         self._env = AttackRelease([coefficient(a, step_s) for a, _ in times],
@@ -145,14 +166,11 @@ class Analyzer:
         self._gain = AutoGain(_N_GAINED + 1, range_db=s.gain_range_db,
                               decay_db_per_step=s.gain_decay_db_per_s * step_s,
                               floor_db=s.gain_floor_db, max_batch=b)
-        self._mag = np.zeros(TEXTURE_WIDTH)
-        c = coefficient(_WEBAUDIO_TAU_S, step_s)
-        self._decay_pow = (1.0 - c) ** np.arange(b + 1)
-        self._mag_weights = c * self._mag_scale * self._decay_pow[b - 1::-1]
-        self._samples_seen = 0
-        self._batch_hops = 0
+        self._texture = AudioTexture(window=self._window, step_s=step_s, max_batch=b)
 
-        # The musical stages.
+    def _init_stages(self, s: AnalyzerSettings) -> None:
+        """The musical stages and their output buffers."""
+        step_s, b = s.hop / s.sample_rate, s.max_batch
         self.onsets = OnsetDetector(sample_rate=s.sample_rate, n_fft=s.n_fft, hop=s.hop,
                                     sensitivity=s.onset_sensitivity, max_batch=b)
         self.beats = BeatTracker(hop_seconds=step_s, max_batch=b)
@@ -170,19 +188,31 @@ class Analyzer:
         self._change_lag = np.zeros(b, np.intp)
         self._merged = np.zeros(b, bool)         # both, one per note
         self._merged_lag = np.zeros(b, np.intp)
-        self._beat_out = np.empty((b, 5))
+        self._beat_out = np.empty((b, len(BEAT_OUT_COLUMNS)))
         self._pitch_out = np.empty((b, len(PitchTracker.names)))
-        self._loud_out = np.empty((b, 2))
-        self._arc_out = np.empty((b, 3))
+        self._loud_out = np.empty((b, len(LoudnessMeter.names)))
+        self._arc_out = np.empty((b, len(ArcTracker.names)))
         self._onset_pulse = 0.0
         self._hop_index = np.arange(b)
         self._onset_decay = np.exp(-step_s / _ONSET_PULSE_S * np.arange(b + 1))
-        assert [_COL[n] for n in ("level", "bass", "mid", "high")] == [0, 1, 2, 3]
 
     @property
     def hop_seconds(self) -> float:
         """Duration of one hop in seconds."""
         return self.settings.hop / self.settings.sample_rate
+
+    def latency_hops(self, latency: Latency) -> int | None:
+        """Hops by which this analyzer's value of a feature with ``latency``
+        trails the audio it describes; None for a feature the offline track
+        recomputes (see :class:`~visualizer.analysis.features.Latency`)."""
+        s = self.settings
+        if latency.source == "window":
+            return round(s.n_fft / 2 / s.hop)  # an end-aligned window describes its centre
+        if latency.source == "pitch":
+            return self.pitch.latency_hops
+        if latency.source == "fixed":
+            return round(latency.seconds / self.hop_seconds)
+        return None
 
     def process(self, samples: np.ndarray, capture_time: float = float("nan")) -> FeatureFrame:
         """Analyse every complete hop in ``samples`` (mono, any length).
@@ -260,10 +290,7 @@ class Analyzer:
         np.abs(spec, out=power)
         if s.musical:
             self.onsets.process(power, self._odf[:hops], self._onset[:hops])
-        # The one-pole recurrence over the batch in closed form:
-        # m_H = r^H m_0 + sum_k c r^(H-1-k) x_k, with r = 1 - c.
-        self._mag *= self._decay_pow[hops]
-        self._mag += self._mag_weights[-hops:] @ power[:, :TEXTURE_WIDTH]
+        self._texture.add(power)
         power *= power
         power *= self._power_scale
         self._levels(power, ms, hops)
@@ -274,15 +301,14 @@ class Analyzer:
         followed = self._followed[:hops]
         for i in range(hops):
             followed[i] = env.step(norm[i])[:_FIRST_BAND]
-        rows[:, :_N_GAINED] = followed[:, :_N_GAINED]  # level, bass, mid, high
-        rows[:, _COL["brightness"]] = followed[:, _N_GAINED]
-        rows[:, _COL["breath"]] = followed[:, _N_GAINED + 1]
+        rows[:, _GAINED_COLS] = followed[:, :_N_GAINED]
+        rows[:, _TIMBRE_COLS] = followed[:, _N_GAINED:]
         if s.musical:
             self._musical(rows, hops)
         frame = self.frame
         frame.values[:] = rows[hops - 1]
         frame.bands[:] = env.state[_FIRST_BAND:]
-        self._write_texture(end=self._keep + hops * s.hop)
+        self._texture.write(frame.texture, self._work[:self._keep + hops * s.hop])
         frame.hops += hops
         self._batch_hops = hops
         if self.on_rows is not None:
@@ -303,7 +329,7 @@ class Analyzer:
         norm = self._norm[:hops]
         self._gain.normalise(db[:, :_N_GAINED], refs[:, :_N_GAINED], norm[:, :_N_GAINED])
         self._gain.normalise(db[:, _N_GAINED:], refs[:, _N_GAINED:], norm[:, _FIRST_BAND:])
-        self._rows[:hops, _COL["level_db"]] = np.maximum(db[:, 0], _SILENT_DB)
+        self._rows[:hops, _LEVEL_DB] = np.maximum(db[:, 0], _SILENT_DB)
 
     def _timbre(self, power: np.ndarray, ms: np.ndarray, hops: int) -> None:
         """Brightness (log centroid) and breathiness (flatness), per hop."""
@@ -354,44 +380,19 @@ class Analyzer:
         hop_index = self._hop_index[:hops]
         idx = np.where(onset, hop_index, -1)
         np.maximum.accumulate(idx, out=idx)
-        pulse = rows[:, _COL["onset"]]
+        pulse = rows[:, _ONSET]
         since = hop_index - idx
         np.take(self._onset_decay, np.minimum(since, hops), out=pulse)
         before = idx < 0
         pulse[before] = self._onset_pulse * self._onset_decay[hop_index[before] + 1]
         self._onset_pulse = float(pulse[-1])
-        rows[:, _COL["onset_count"]] = self.onset_merger.count - (onset.sum() - np.cumsum(onset))
+        rows[:, _ONSET_COUNT] = self.onset_merger.count - (onset.sum() - np.cumsum(onset))
         beat = self._beat_out[:hops]
         self.beats.process(self._odf[:hops], beat)
-        for j, name in enumerate(("tempo", "beat_phase", "beat", "bar_phase", "beat_count")):
-            rows[:, _COL[name]] = beat[:, j]
-        p = self._pitch_out[:hops]
-        for j, name in enumerate(PitchTracker.names):
-            rows[:, _PITCH_COLUMNS[j]] = p[:, j]
+        rows[:, _BEAT_COLS] = beat
+        rows[:, _PITCH_COLS] = self._pitch_out[:hops]
         loud = self._loud_out[:hops]
-        rows[:, _COL["loudness_momentary"]] = loud[:, 0]
-        rows[:, _COL["loudness_short"]] = loud[:, 1]
+        rows[:, _LOUDNESS_COLS] = loud
         arc = self._arc_out[:hops]
-        self.arc.process(loud[:, 1], onset, rows[:, _COL["brightness"]], arc)
-        rows[:, _COL["dynamics"]] = arc[:, 0]
-        rows[:, _COL["intensity"]] = arc[:, 1]
-        rows[:, _COL["climax"]] = arc[:, 2]
-
-    def _write_texture(self, *, end: int) -> None:
-        tex = self.frame.texture
-        db = tex[0]
-        np.maximum(self._mag, 1e-10, out=self._mag)
-        np.log10(self._mag, out=db)
-        db *= 20.0
-        db += 100.0
-        db /= 70.0
-        np.clip(db, 0.0, 1.0, out=db)
-        np.multiply(self._work[end - TEXTURE_WIDTH:end], 0.5, out=tex[1], casting="unsafe")
-        tex[1] += 0.5
-
-
-# PitchTracker's columns, by name, in the feature table.
-_PITCH_NAMES = {"pitch_hz": "pitch", "pitch_confidence": "pitch_confidence", "voiced": "voiced",
-                "note": "note", "cents": "cents", "tuning_cents": "tuning",
-                "vibrato_rate": "vibrato_rate", "vibrato_depth": "vibrato_depth"}
-_PITCH_COLUMNS = [_COL[_PITCH_NAMES[n]] for n in PitchTracker.names]
+        self.arc.process(loud[:, 1], onset, rows[:, _BRIGHTNESS], arc)
+        rows[:, _ARC_COLS] = arc

@@ -278,9 +278,23 @@ class LoudnessMeter:
             self._batch(samples[i * self.hop:i * self.hop + h * self.hop], h, out[i:i + h])
 
     def _batch(self, x: np.ndarray, hops: int, out: np.ndarray) -> None:
-        hop = self.hop
-        n = hops * hop
+        n = hops * self.hop
         y, zf = lfilter(self._b, self._a, x, axis=0, zi=self._zi)
+        e = self._weighted_energy(y, n)
+        hop_e = self._add_hops(e, hops)
+        if not math.isfinite(self._cum[self._keep + hops]):
+            # NaN/inf in, or overflow: never poison the state. This batch
+            # again, non-finite samples zeroed and clipped to full scale.
+            x = np.clip(np.nan_to_num(np.asarray(x, np.float64), nan=0.0, posinf=1.0,
+                                      neginf=-1.0), -1.0, 1.0)
+            self._batch(x, hops, out)
+            return
+        self._zi = zf
+        self._windows(e, hops, out)
+        self._integrate(e, hop_e, n)
+
+    def _weighted_energy(self, y: np.ndarray, n: int) -> np.ndarray:
+        """(n,) the channel-weighted energy of the K-weighted samples ``y``."""
         e = self._energy[:n]
         if self.channels == 1:
             np.multiply(y, y, out=e)
@@ -293,20 +307,23 @@ class LoudnessMeter:
                     e += sq[:, c]
             else:
                 np.dot(sq, self._w, out=e)
+        return e
+
+    def _add_hops(self, e: np.ndarray, hops: int) -> np.ndarray:
+        """Each hop's energy, (hops,), appended to the cumulative energy."""
         keep = self._keep
-        e2 = e.reshape(hops, hop)
-        hop_e = np.dot(e2, self._ones, out=self._hop_e[:hops])
+        hop_e = np.dot(e.reshape(hops, self.hop), self._ones, out=self._hop_e[:hops])
         cum = self._cum
         new_cum = cum[keep + 1:keep + 1 + hops]
         np.add.accumulate(hop_e, out=new_cum)
         new_cum += cum[keep]
-        if not math.isfinite(cum[keep + hops]):  # NaN/inf in, or overflow: never poison the state
-            # This batch again, non-finite samples zeroed and clipped to full scale.
-            x = np.clip(np.nan_to_num(np.asarray(x, np.float64), nan=0.0, posinf=1.0,
-                                      neginf=-1.0), -1.0, 1.0)
-            self._batch(x, hops, out)
-            return
-        self._zi = zf
+        return hop_e
+
+    def _windows(self, e: np.ndarray, hops: int, out: np.ndarray) -> None:
+        """Momentary and short-term loudness at the end of each hop into ``out``."""
+        hop, keep, cum = self.hop, self._keep, self._cum
+        e2 = e.reshape(hops, hop)
+        new_cum = cum[keep + 1:keep + 1 + hops]
         for tail, r in zip(self._tail_e, self._r):
             if tail is not None:
                 np.dot(e2[:, hop - r:], self._ones[:r], out=tail[keep:keep + hops])
@@ -330,7 +347,8 @@ class LoudnessMeter:
             if tail is not None:
                 tail[:keep] = tail[hops:hops + keep]
 
-        # Integrated: 100 ms sub-blocks, each closing a 400 ms gating block.
+    def _integrate(self, e: np.ndarray, hop_e: np.ndarray, n: int) -> None:
+        """Integrated: 100 ms sub-blocks, each closing a 400 ms gating block."""
         step = self._step
         first = step - self._samples % step  # first sub-block boundary, 1..step
         self._samples += n

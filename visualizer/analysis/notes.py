@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from visualizer.analysis.pitch import note_name
+from visualizer.analysis.tuning import note_name
 from visualizer.analysis.track import FeatureTrack
 from visualizer.errors import OutputError, VisualizerError
 

@@ -1,10 +1,15 @@
-"""Offline analysis of a whole recording, with zero lag.
+"""Offline analysis of a whole recording, with zero lag: the data model
+(:class:`FeatureTrack`, :class:`FrameSampler`) and the transform from the
+streaming analyzer's rows (:func:`zero_lag_track`).
 
-The streaming analyzer runs once over the file; then every feature is moved
-back by its own latency (a window's centre, a detector's delay), and the beat
-and the climaxes are decided with the whole file known. Row ``i`` of a
-:class:`FeatureTrack` describes the audio at time ``(i + 1) * hop_seconds``,
-so a rendered flash lands on the frame of its beat rather than after it.
+The streaming analyzer runs once over the recording; then every feature is
+moved back by the latency it declares in the feature table (a window's
+centre, a detector's delay; see :class:`~visualizer.analysis.features.Latency`),
+and the events (onsets, the beat) and what derives from them (the arc) are
+decided with the whole recording known. Row ``i`` of a :class:`FeatureTrack`
+describes the audio at time ``(i + 1) * hop_seconds``, so a rendered flash
+lands on the frame of its beat rather than after it. Reading a file:
+:mod:`visualizer.analysis.from_file`.
 """
 
 import math
@@ -13,9 +18,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from visualizer.analysis.analyzer import Analyzer, AnalyzerSettings
-from visualizer.analysis.arc import arc_offline
-from visualizer.analysis.beat import track_beats
-from visualizer.analysis.features import FEATURE_INDEX as COL, SCALAR_FEATURES
+from visualizer.analysis.arc import ArcTracker, arc_offline
+from visualizer.analysis.beat_offline import track_beats
+from visualizer.analysis.features import FEATURE_INDEX as COL, SCALAR_FEATURES, columns
 
 _BEAT_PULSE_S = 0.1
 _ONSET_PULSE_S = 0.15
@@ -104,20 +109,6 @@ def analyze(samples: np.ndarray, *, sample_rate: int = 48000,
     return analyze_blocks(blocks, sample_rate=sample_rate, settings=settings)
 
 
-def analyze_file(path, *, sample_rate: int = 48000,
-                 settings: AnalyzerSettings | None = None) -> FeatureTrack:
-    """Analyse an audio file, decoding it block by block (memory stays small)."""
-    from visualizer.audio.file_source import FileSource, mono
-
-    def blocks():
-        with FileSource(path, sample_rate=sample_rate) as source:
-            while (block := source.read(sample_rate)).shape[0]:
-                yield mono(block)
-            source.check_complete()
-
-    return analyze_blocks(blocks(), sample_rate=sample_rate, settings=settings)
-
-
 def analyze_blocks(blocks, *, sample_rate: int = 48000,
                    settings: AnalyzerSettings | None = None) -> FeatureTrack:
     """Analyse mono blocks (any sizes) of one recording, with zero lag."""
@@ -137,36 +128,58 @@ def analyze_blocks(blocks, *, sample_rate: int = 48000,
         analyzer.process(block)
     if not chunks:
         return FeatureTrack(analyzer.hop_seconds, np.zeros((0, len(SCALAR_FEATURES)), np.float32))
-    rows = np.concatenate(chunks)
-    odf_all = np.concatenate(odf)
-    hop_s = analyzer.hop_seconds
-    s = settings
-    spectral = round(s.n_fft / 2 / s.hop)  # an end-aligned window describes its centre
-    _shift(rows, ["level", "bass", "mid", "high", "level_db", "brightness", "breath"], spectral)
-    _shift(rows, ["pitch", "pitch_confidence", "voiced", "note", "cents", "tuning",
-                  "vibrato_rate", "vibrato_depth"], analyzer.pitch.latency_hops)
-    _shift(rows, ["loudness_momentary"], round(0.2 / hop_s))   # centre of 400 ms
-    _shift(rows, ["loudness_short"], round(1.5 / hop_s))       # centre of 3 s
+    return zero_lag_track(analyzer, np.concatenate(chunks), np.concatenate(odf),
+                          np.concatenate(lags))
 
-    # Onsets: each reported hop moved back by its own lag (flux onsets by the
+
+def zero_lag_track(analyzer: Analyzer, rows: np.ndarray, odf: np.ndarray,
+                   onset_lags: np.ndarray) -> FeatureTrack:
+    """The zero-lag track from the streaming ``analyzer``'s output over a recording.
+
+    ``rows``: (n_hops, n_features) float32, every hop's row as ``on_rows``
+    gave them (changed in place and kept); ``odf`` (n_hops,) and
+    ``onset_lags`` (n_hops,) its ``batch_odf`` and ``batch_onset_lags``.
+    Each feature is moved back by its declared latency; the recomputed ones
+    are written afresh.
+    """
+    hop_s = analyzer.hop_seconds
+    _shift_by_latency(rows, analyzer)
+    onset_hops, onset_flags = _write_onsets(rows, onset_lags, hop_s)
+    tempo, beats = track_beats(odf, hop_s)
+    _write_beats(rows, beats, tempo, hop_s)
+    arc = arc_offline(rows[:, COL["loudness_short"]], onset_flags, rows[:, COL["brightness"]],
+                      hop_seconds=hop_s)
+    rows[:, columns(ArcTracker.names)] = arc
+    # An onset lies somewhere in its hop: its time is the hop's centre (unbiased).
+    return FeatureTrack(hop_s, rows, (onset_hops + 0.5) * hop_s, np.asarray(beats, float), tempo,
+                        analyzer.loudness.integrated())
+
+
+def _shift_by_latency(rows: np.ndarray, analyzer: Analyzer) -> None:
+    """Move every feature back by the latency it declares (none for the recomputed)."""
+    by_hops: dict[int, list[str]] = {}
+    for feature in SCALAR_FEATURES:
+        hops = analyzer.latency_hops(feature.latency)
+        if hops is not None:
+            by_hops.setdefault(hops, []).append(feature.name)
+    for hops, names in by_hops.items():
+        _shift(rows, names, hops)
+
+
+def _write_onsets(rows: np.ndarray, onset_lags: np.ndarray,
+                  hop_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """Onset pulse and count from the reported onsets; returns (onset hops,
+    (n_hops,) 1.0 at each onset)."""
+    # Each reported hop moved back by its own lag (flux onsets by the
     # detector's latency, note changes to where the pitch left the old note).
-    lag = np.concatenate(lags)
+    lag = onset_lags
     reported = np.flatnonzero(lag >= 0)
     onset_hops = np.unique(np.maximum(reported - lag[reported], 0))
     onset_flags = np.zeros(rows.shape[0])
     onset_flags[onset_hops] = 1.0
     rows[:, COL["onset"]] = _pulses(onset_hops, rows.shape[0], _ONSET_PULSE_S / hop_s)
     rows[:, COL["onset_count"]] = np.cumsum(onset_flags)
-
-    tempo, beats = track_beats(odf_all, hop_s)
-    _write_beats(rows, beats, tempo, hop_s)
-    arc = arc_offline(rows[:, COL["loudness_short"]], onset_flags, rows[:, COL["brightness"]],
-                      hop_seconds=hop_s)
-    for j, name in enumerate(("dynamics", "intensity", "climax")):
-        rows[:, COL[name]] = arc[:, j]
-    # An onset lies somewhere in its hop: its time is the hop's centre (unbiased).
-    return FeatureTrack(hop_s, rows, (onset_hops + 0.5) * hop_s, np.asarray(beats, float), tempo,
-                        analyzer.loudness.integrated())
+    return onset_hops, onset_flags
 
 
 def _shift(rows: np.ndarray, names: list[str], hops: int) -> None:
