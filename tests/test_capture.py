@@ -13,7 +13,7 @@ import pytest
 from conftest import tone
 from visualizer.analysis.analyzer import Analyzer
 from visualizer.analysis.bands import log_band_edges
-from visualizer.audio.live import MicSource
+from visualizer.audio.mic import MicSource
 from visualizer.audio.portaudio import find_input, list_devices
 from visualizer.errors import DeviceError
 

@@ -118,7 +118,7 @@ def counts(mic) -> dict:
 
 
 def scenario_stall(folder: Path) -> dict:
-    from visualizer.audio.live import MicSource
+    from visualizer.audio.mic import MicSource
     fifo = FifoMic(folder / "a.fifo")
     mic = MicSource("fifomic", buffer_size=BLOCK, ring_seconds=10)
     mic.start()
@@ -143,10 +143,10 @@ def scenario_stall(folder: Path) -> dict:
 
 
 def scenario_unplug(folder: Path) -> dict:
-    from visualizer.audio import live
+    from visualizer.audio import mic as mic_source
     from visualizer.audio.portaudio import list_devices
     fifo = FifoMic(folder / "a.fifo")
-    mic = live.MicSource("fifomic", buffer_size=BLOCK, ring_seconds=10)
+    mic = mic_source.MicSource("fifomic", buffer_size=BLOCK, ring_seconds=10)
     mic.start()
     r = {"before": peak_hz(mic)}
     fifo.writing.clear()
@@ -157,7 +157,7 @@ def scenario_unplug(folder: Path) -> dict:
     wait_for(lambda: mic.reinits >= 1 and "not found" in mic.last_error, timeout=30)
     r["unplugged"] = counts(mic)
     r["ring_while_unplugged"] = mic.ring.available
-    with live._PA_LOCK:  # the watchdog may be re-initialising PortAudio
+    with mic_source._PA_LOCK:  # the watchdog may be re-initialising PortAudio
         r["listed_while_unplugged"] = "fifomic" in [d.name for d in list_devices() if d.inputs]
     fifo.freq = 660.0
     fifo.plug()
@@ -173,7 +173,7 @@ def scenario_unplug(folder: Path) -> dict:
 
 def scenario_two(folder: Path) -> dict:
     """Two inputs; the one unplugged must not disturb the other."""
-    from visualizer.audio.live import MicSource
+    from visualizer.audio.mic import MicSource
     fifo_a, fifo_b = FifoMic(folder / "a.fifo"), FifoMic(folder / "b.fifo", 330.0)
     a = MicSource("fifomic", buffer_size=BLOCK, ring_seconds=10)
     b = MicSource("fifomic2", buffer_size=BLOCK, ring_seconds=10)
@@ -199,7 +199,7 @@ def scenario_two(folder: Path) -> dict:
 
 
 def scenario_stopped(folder: Path) -> dict:
-    from visualizer.audio.live import MicSource
+    from visualizer.audio.mic import MicSource
     FifoMic(folder / "a.fifo")
     mic = MicSource("fifomic", buffer_size=BLOCK, ring_seconds=10)
     mic.start()
@@ -224,7 +224,7 @@ def child(name: str, folder: Path) -> None:
 
 def _capture_two(channels: list[int]):
     from conftest import MIC_RAW, tone
-    from visualizer.audio.live import MicSource
+    from visualizer.audio.mic import MicSource
     # The file holds interleaved frames: 440 Hz on channel 1, 660 Hz on channel 2.
     np.stack([tone(440.0, 1.0), tone(660.0, 1.0)], axis=1).astype("<f4").tofile(MIC_RAW)
     mic = MicSource("testmic", channels=channels, buffer_size=BLOCK, ring_seconds=30)
@@ -252,7 +252,7 @@ def test_channels_are_taken_in_the_order_asked():
 
 
 def test_a_missing_channel_is_a_clear_error():
-    from visualizer.audio.live import MicSource
+    from visualizer.audio.mic import MicSource
     from visualizer.errors import DeviceError
     with pytest.raises(DeviceError, match="'testmic': has no input channel 201"):
         MicSource("testmic", channels=[0, 200])

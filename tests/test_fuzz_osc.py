@@ -32,8 +32,8 @@ from pythonosc.osc_packet import OscPacket
 
 from fuzzing import Case, budget
 from visualizer.control.bus import ACTIONS, Command, ControlBus
-from visualizer.control.osc import OscServer, check_packet
-from visualizer.control import osc
+from visualizer.control.osc import OscServer
+from visualizer.control.osc_packet import MAX_DEPTH, check_packet
 
 pytestmark = pytest.mark.fuzz
 
@@ -124,7 +124,7 @@ def _message(rng) -> bytes:
 def _bundle(rng, depth: int = 0) -> bytes:
     elements = []
     for _ in range(rng.integers(0, 4)):
-        nested = rng.random() < (0.45 if depth < osc.MAX_DEPTH + 2 else 0.0)
+        nested = rng.random() < (0.45 if depth < MAX_DEPTH + 2 else 0.0)
         element = _bundle(rng, depth + 1) if nested else _message(rng)
         elements.append(struct.pack(">i", len(element)) + element)
     tag = bytes(8) if rng.random() < 0.5 else bytes(rng.integers(0, 256, 8, dtype=np.uint8))
@@ -265,7 +265,7 @@ def _built_message(address: str, args: list) -> bytes:
 def _built(draw, depth: int = 0):
     """A message or a bundle as python-osc's builders make it."""
     address = "/" + draw(st.text(max_size=30).map(lambda s: s.replace("\0", "")))
-    if depth >= osc.MAX_DEPTH or draw(st.booleans()):
+    if depth >= MAX_DEPTH or draw(st.booleans()):
         return _built_message(address, draw(st.lists(_ARG, max_size=5)))
     bundle = OscBundleBuilder(draw(st.sampled_from([1, 0.0, 1e9, 2e9])))
     for _ in range(draw(st.integers(0, 3))):

@@ -343,6 +343,21 @@ def test_feed_uses_the_injected_clock_and_poll_posts_what_falls_due(tmp_path):
     assert midi.poll() == 0
 
 
+def test_an_input_is_a_live_control_that_polls_and_stops_without_ports(tmp_path):
+    from visualizer.control.base import Control
+    now = [5.0]
+    bus = ControlBus()
+    midi = MidiInput(bus, load(tmp_path, PEDALBOARD_MINI), clock=lambda: now[0])
+    assert isinstance(midi, Control)
+    midi.feed(cc(64, 127))
+    now[0] = 6.0                       # still down past the double window: a press
+    midi.poll()                        # the live loop's call, as to any control
+    assert actions(bus.drain()) == ["next_cue"]
+    midi.stop()
+    midi.stop()                        # nothing open: stopping twice is fine
+    assert midi.ports == []
+
+
 def test_a_handler_that_raises_is_counted_not_propagated(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
@@ -505,15 +520,17 @@ def test_ports_without_a_midi_system_are_one_line_errors():
     why = _sequencer()
     midi = MidiInput(ControlBus(), MidiMap(SCENES, PARAMS), port="no-such-port-xyz")
     with pytest.raises(ControlError) as err:
-        midi.open()
+        midi.start()
     if why is None:
         assert str(err.value).startswith("MIDI input 'no-such-port-xyz' not found (available: ")
     else:
         assert str(err.value) == why and why.startswith("MIDI: no MIDI system (")
         if not os.path.exists("/dev/snd/seq"):
             assert "ALSA sequencer unavailable: " in why
+        virtual = MidiInput(ControlBus(), MidiMap(SCENES, PARAMS), port="virtual",
+                            virtual_name="visualizer-test")
         with pytest.raises(ControlError, match=r"^MIDI: no MIDI system \("):
-            midi.open_virtual("visualizer-test")
+            virtual.start()
     assert "\n" not in str(err.value)
 
 
@@ -525,14 +542,15 @@ def test_a_virtual_port_round_trip():
     mapping = MidiMap(SCENES, PARAMS)
     backend = mido.Backend("mido.backends.rtmidi", load=True)
     with backend.open_output("visualizer-test-out", virtual=True) as out:
-        midi = MidiInput(bus, mapping, port="visualizer-test-out").open()
+        midi = MidiInput(bus, mapping, port="visualizer-test-out")
+        midi.start()
         try:
             out.send(program(2))
             deadline = time.monotonic() + 5.0               # a bound, not a timing assert
             while midi.received == 0 and time.monotonic() < deadline:
                 time.sleep(0.005)
         finally:
-            midi.close()
+            midi.stop()
     assert bus.drain() == [Command("scene_index", value=2.0, source="midi")]
 
 

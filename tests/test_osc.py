@@ -21,8 +21,9 @@ from visualizer.analysis.features import SCALAR_FEATURES
 from visualizer.control.bus import Command, ControlBus, TOGGLE
 from visualizer.errors import ControlError
 from conftest import wait_for_window
-from visualizer.control.osc import FeatureSender, OscServer
-from visualizer.control import osc
+from visualizer.control import osc_packet
+from visualizer.control.osc import OscServer
+from visualizer.output.osc_out import FeatureSender
 
 SCENES = ["tunnel", "vortex", "eyes"]
 PARAMS = {"tunnel": ["speed", "twist"], "vortex": ["spin"], "eyes": []}
@@ -243,6 +244,19 @@ def test_stop_frees_the_port_and_is_idempotent():
     OscServer(ControlBus(), port=port, scenes=SCENES, params=PARAMS).stop()
 
 
+def test_the_server_is_a_live_control_with_nothing_to_poll():
+    from visualizer.control.base import Control
+    bus = ControlBus()
+    srv = OscServer(bus, port=0, scenes=SCENES, params=PARAMS)
+    assert isinstance(srv, Control)
+    with srv:                          # the live loop's three calls, in its order
+        srv.poll()
+        _client(srv).send_message("/tap", [])
+        assert _until_end(srv) == [_osc("tap")]
+        srv.poll()
+    assert bus.rejected == 0
+
+
 def test_port_in_use_is_one_line_error():
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
         taken.bind(("127.0.0.1", 0))
@@ -424,7 +438,7 @@ MALFORMED = [
     (_sized(6, TAP + b"\0\0"), "_SIZE"),                  # not a multiple of 4
     (_sized(4, b"xyz\0"), "_NOT_OSC"),                    # python-osc logs "could not identify"
     (_sized(-2**31, TAP), "_ELEMENT"),
-    (_nested_bundles(osc.MAX_DEPTH + 1), "_DEEP"),
+    (_nested_bundles(osc_packet.MAX_DEPTH + 1), "_DEEP"),
     (b"#bundle\0" + bytes(4), "_ELEMENT"),                # no time tag
     (b"/tap\0\0\0\0,c\0\0\0\0\0A", "_TAG"),               # python-osc logs "unhandled type"
     (b"/tap\0\0\0\0,I\0\0", "_TAG"),
@@ -449,12 +463,12 @@ MALFORMED = [
 
 @pytest.mark.parametrize("data,why", MALFORMED, ids=[f"{i}-{w}" for i, (_, w) in enumerate(MALFORMED)])
 def test_malformed_datagrams_are_one_rejection_each_with_a_constant_reason(server, capfd, data, why):
-    assert osc.check_packet(data) == getattr(osc, why)
+    assert osc_packet.check_packet(data) == getattr(osc_packet, why)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as raw:
         raw.sendto(data, server.address)
     assert _until_end(server) == []                       # and the server answers after it
     assert server.bus.rejected == 1
-    assert server.bus.last_error is getattr(osc, why)     # no text built per datagram
+    assert server.bus.last_error is getattr(osc_packet, why)     # no text built per datagram
     assert capfd.readouterr().err == ""
 
 
@@ -472,7 +486,7 @@ WELL_FORMED = [
     b"/tap\0\0\0\0,\0\0\0",                               # empty type tags
     _bundle(),                                            # an empty bundle
     _bundle(TAP, _bundle(TAP, _bundle(TAP))),
-    _nested_bundles(osc.MAX_DEPTH),
+    _nested_bundles(osc_packet.MAX_DEPTH),
     _every_type(),
     b"/a\0\0,b\0\0" + bytes(4),                           # an empty blob
     b"/a\0\0,t\0\0" + (2**63).to_bytes(8, "big"),          # a time tag
@@ -481,7 +495,7 @@ WELL_FORMED = [
 
 @pytest.mark.parametrize("data", WELL_FORMED)
 def test_well_formed_packets_pass_the_check_and_parse(data):
-    assert osc.check_packet(data) == ""
+    assert osc_packet.check_packet(data) == ""
     OscPacket(data)   # and python-osc agrees
 
 
@@ -603,4 +617,4 @@ def test_the_bus_sums_up_what_went_wrong_in_one_line(server):
     assert _until_end(server) == []
     server.bus.failed += 1
     assert server.bus.summary() == (f"1 control commands failed, 3 control messages ignored "
-                                    f"(last: {osc._ELEMENT})")
+                                    f"(last: {osc_packet._ELEMENT})")

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import tone, write_wav
 from visualizer.audio.file_source import FileSource, LIMIT, mono
-from visualizer.audio.live import FilePlayer
+from visualizer.audio.player import FilePlayer
 from visualizer.errors import AudioFileError, DeviceError
 from wavfile import wav_bytes
 
@@ -114,6 +114,24 @@ def test_file_player_without_sound_is_paced_by_the_clock(tmp_path):
     assert player.silent
     # About real time, not as fast as possible: at most a block ahead of the clock.
     assert 0.6 * (now - playing) * SR < got <= (now - started) * SR + 2 * player.buffer_size
+
+
+def test_every_live_source_has_the_whole_contract(tmp_path):
+    """The live loop reads these members of any source and probes for none."""
+    from visualizer.audio.mic import MicChannel, MicSource
+    from visualizer.audio.source import LiveSource
+    path = write_wav(tmp_path / "t.wav", tone(440, 0.1), SR)
+    mic = MicSource("testmic", sample_rate=SR, channels=[0, 1])
+    sources = [FilePlayer(path, sample_rate=SR, output="none"), mic, MicChannel(mic, 1)]
+    for source in sources:
+        assert isinstance(source, LiveSource)
+        assert source.sample_rate == SR and source.ring.available == 0
+        assert (source.overflows, source.status_text) == (0, "")
+        assert (source.lost_count, source.recovered_count) == (0, 0)
+        silence = source.silence_due()
+        assert silence.shape == (0,) and silence.dtype == np.float32
+    assert [s.silent for s in sources] == [True, False, False]
+    assert sources[2].ring is mic.rings[1]
 
 
 def test_a_named_output_that_does_not_exist_is_an_error(tmp_path):

@@ -1,4 +1,4 @@
-"""OSC in and out: a control surface drives the show, the features go out.
+"""OSC in: a control surface drives the show.
 
 :class:`OscServer` listens on UDP (127.0.0.1:9000 unless asked otherwise)
 for a VJ's surface (TouchOSC, Open Stage Control) and posts one
@@ -40,74 +40,29 @@ infinity, and datagrams that are not OSC at all are counted on the bus
 not expanded, and bundle time tags are not waited for: a message acts when
 it arrives.
 
-Every datagram is checked before python-osc parses it (:func:`check_packet`):
-sizes within the datagram and multiples of 4, known type tags, bundles nested
-at most :data:`MAX_DEPTH` deep, strings at most :data:`MAX_STRING` bytes. A
-datagram that fails is one rejection, whatever it holds, and costs the
-server thread microseconds: no packet can stall the thread (python-osc loops
-forever on a bundle element of negative size) or write to stderr.
-
-:class:`FeatureSender` sends the analysis features out once a frame as one
-OSC bundle holding one single-float message per feature,
-``/visualizer/features/<name> f`` in the order of
-:data:`~visualizer.analysis.features.SCALAR_FEATURES`: TouchDesigner's OSC
-In CHOP turns each address into a channel (``visualizer/features/level``).
+Every datagram is checked before python-osc parses it
+(:mod:`visualizer.control.osc_packet`): no packet can stall the server
+thread or write to stderr. What goes out by OSC (the features, the notes)
+is :mod:`visualizer.output.osc_out`.
 """
 
-import logging
 import math
-import os
 import socket
 import sys
 import threading
 import traceback
 
-import numpy as np
-import pythonosc
-from pythonosc.osc_packet import OscPacket, ParseError
-
-from visualizer.analysis.features import SCALAR_FEATURES
+from visualizer.control.base import Control
 from visualizer.control.bus import Command, ControlBus, TOGGLE
+from visualizer.control.osc_packet import quiet_python_osc, read_messages
 from visualizer.errors import ControlError
 
 PREFIX = "/visualizer"
 """Optional prefix of every address the server accepts."""
-
-MAX_DEPTH = 8
-"""Bundles nested deeper than this are rejected (surfaces send one level)."""
-MAX_STRING = 1024
-"""Longest OSC string (address or argument) accepted, in bytes with padding:
-no command takes longer text, and python-osc reads strings byte by byte."""
 _MAX_DATAGRAM = 65536   # more than any UDP payload: a datagram is never read cut short
 _POLL = 0.05            # the server thread looks at the stop flag this often (s)
 _RECEIVE_BUFFER = 4 << 20   # bytes the kernel may hold for us (default about 200 KB)
 _STOP_WAIT = 0.5        # stop() waits this long for the thread, then leaves it (a daemon)
-
-# A checked datagram can still hold text that is not UTF-8 (python-osc raises
-# UnicodeDecodeError, a ValueError); the rest is defence in depth.
-_PARSE_ERRORS = (ParseError, ValueError, IndexError, TypeError, RecursionError)
-
-# Why a datagram was rejected: constant strings, so a flood allocates nothing.
-_BAD = "OSC: bad datagram: "
-_NOT_OSC = _BAD + "not a message (/...) or a bundle (#bundle)"
-_SIZE = _BAD + "size not a multiple of 4"
-_ELEMENT = _BAD + "bundle element size out of bounds"
-_DEEP = _BAD + f"bundles nested over {MAX_DEPTH} deep"
-_STRING = _BAD + "string without its NUL"
-_LONG = _BAD + f"string over {MAX_STRING} bytes"
-_NO_COMMA = _BAD + "type tags without their ','"
-_TAG = _BAD + "unknown type tag (known: i h f d s b r m t T F N [ ])"
-_BRACKETS = _BAD + "unbalanced [ ] in the type tags"
-_BLOB = _BAD + "blob size out of bounds"
-_ARGS = _BAD + "arguments do not fill the message"
-_UNPARSED = _BAD + "text that is not UTF-8"
-
-# Fixed argument sizes by type tag byte; "s" and "b" carry their own.
-_SIZES = {ord(t): n for t, n in (("i", 4), ("f", 4), ("r", 4), ("m", 4), ("h", 8),
-                                 ("d", 8), ("t", 8), ("T", 0), ("F", 0), ("N", 0),
-                                 ("[", 0), ("]", 0))}
-_S, _B, _OPEN, _CLOSE, _COMMA = ord("s"), ord("b"), ord("["), ord("]"), ord(",")
-_BUNDLE = b"#bundle\0"
 
 _TRIGGERS = {"/scene/next": "next_scene", "/scene/prev": "prev_scene",
              "/cue/next": "next_cue", "/cue/prev": "prev_cue", "/tap": "tap"}
@@ -158,97 +113,6 @@ def _index(value: float, count: int, what: str) -> int:
     return int(value)
 
 
-def check_packet(data: bytes) -> str:
-    """Why ``data`` is not an OSC packet python-osc parses safely, or "".
-
-    Walks the datagram without copying it: every size within the datagram
-    and a multiple of 4, type tags python-osc knows, bundles at most
-    :data:`MAX_DEPTH` deep. The text of the reason is a constant.
-    """
-    if not data or len(data) % 4:
-        return _SIZE
-    return _check(data, 0, len(data), 0)
-
-
-def _check(data: bytes, start: int, end: int, depth: int) -> str:
-    """Check the packet in ``data[start:end]`` (both multiples of 4)."""
-    if data.startswith(b"/", start, end):
-        return _check_message(data, start, end)
-    if not data.startswith(_BUNDLE, start, end):
-        return _NOT_OSC
-    if depth >= MAX_DEPTH:
-        return _DEEP
-    i = start + 16                      # "#bundle\0" and the time tag
-    if i > end:
-        return _ELEMENT
-    while i < end:                      # end - i is a multiple of 4: a size fits
-        size = int.from_bytes(data[i:i + 4], "big", signed=True)
-        i += 4
-        if size <= 0 or size % 4 or size > end - i:
-            return _ELEMENT
-        why = _check(data, i, i + size, depth + 1)
-        if why:
-            return why
-        i += size
-    return ""
-
-
-def _string_end(data: bytes, start: int, end: int) -> int:
-    """Where the padded OSC string at ``start`` ends; -1 without a NUL, -2 too long."""
-    nul = data.find(0, start, min(end, start + MAX_STRING))
-    if nul < 0:
-        return -1 if end - start <= MAX_STRING else -2
-    return nul - nul % 4 + 4            # start is a multiple of 4, and so is end
-
-
-def _check_message(data: bytes, start: int, end: int) -> str:
-    i = _string_end(data, start, end)
-    if i < 0:
-        return _STRING if i == -1 else _LONG
-    if i == end:
-        return ""                       # an address alone: no arguments
-    if data[i] != _COMMA:
-        return _NO_COMMA
-    tags = i + 1
-    i = _string_end(data, i, end)
-    if i < 0:
-        return _STRING if i == -1 else _LONG
-    arrays = 0
-    for tag in data[tags:data.index(0, tags)]:
-        size = _SIZES.get(tag)
-        if size is not None:
-            i += size
-            if tag == _OPEN:
-                arrays += 1
-                if arrays > MAX_DEPTH:
-                    return _BRACKETS
-            elif tag == _CLOSE:
-                arrays -= 1
-                if arrays < 0:
-                    return _BRACKETS
-        elif tag == _S:
-            if i >= end:
-                return _STRING
-            i = _string_end(data, i, end)
-            if i < 0:
-                return _STRING if i == -1 else _LONG
-        elif tag == _B:
-            if i >= end:
-                return _BLOB
-            size = int.from_bytes(data[i:i + 4], "big", signed=True)
-            i += 4
-            if size < 0 or size > end - i:
-                return _BLOB
-            i += size + (-size % 4)
-        else:
-            return _TAG
-        if i > end:
-            return _ARGS
-    if arrays:
-        return _BRACKETS
-    return "" if i == end else _ARGS
-
-
 class _Names:
     """An immutable snapshot of the scene keys and parameter names."""
 
@@ -258,7 +122,7 @@ class _Names:
         self.any_param = frozenset().union(*self.params.values())
 
 
-class OscServer:
+class OscServer(Control):
     """A UDP OSC server on a daemon thread that posts commands on ``bus``.
 
     Constructing it binds the socket (a busy port raises
@@ -274,7 +138,7 @@ class OscServer:
         where = _format_host(host, port)
         if not 0 <= port <= 65535:
             raise ControlError(f"OSC: cannot listen on {where} (port must be 0..65535)")
-        _quiet_python_osc()
+        quiet_python_osc()
         try:
             family, *_, sockaddr = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
             self._socket = socket.socket(family, socket.SOCK_DGRAM)
@@ -323,13 +187,6 @@ class OscServer:
             self._thread.join(_STOP_WAIT)
         self._socket.close()
 
-    def __enter__(self) -> "OscServer":
-        self.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
     # The server thread from here on.
 
     def _serve(self) -> None:
@@ -357,14 +214,9 @@ class OscServer:
                     traceback.print_exc()
 
     def _packet(self, data: bytes) -> None:
-        why = check_packet(data)
+        messages, why = read_messages(data)
         if why:
             self.bus.reject(why)
-            return
-        try:
-            messages = [timed.message for timed in OscPacket(data).messages]
-        except _PARSE_ERRORS:
-            self.bus.reject(_UNPARSED)
             return
         for message in messages:
             address = message.address
@@ -436,90 +288,3 @@ class OscServer:
         return Command("param", target=name, value=value, scene=scene,
                        normalized=normalized, source="osc")
 
-
-class _QuietPythonOsc(logging.Filter):
-    """Drops python-osc's log records. It logs through the root logger
-    (``logging.warning``, so no logger of its own can be silenced) for
-    bundle elements and type tags it does not know: one line on stderr per
-    bad datagram. check_packet() keeps such datagrams from it; this makes
-    sure of it."""
-
-    def __init__(self):
-        super().__init__()
-        self.folder = os.path.dirname(pythonosc.__file__) + os.sep
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not record.pathname.startswith(self.folder)
-
-
-def _quiet_python_osc() -> None:
-    """Install the filter on the root logger once per process."""
-    root = logging.getLogger()
-    if not any(isinstance(f, _QuietPythonOsc) for f in root.filters):
-        root.addFilter(_QuietPythonOsc())
-
-
-def _osc_string(text: str) -> bytes:
-    """An OSC string: UTF-8, NUL-terminated, padded to a multiple of 4 bytes."""
-    data = text.encode() + b"\0"
-    return data + b"\0" * (-len(data) % 4)
-
-
-class FeatureSender:
-    """Sends the scalar features as one OSC bundle per frame, never blocking.
-
-    The bundle is laid out once; :meth:`send` writes the frame's floats into
-    it in place and hands it to a non-blocking connected UDP socket. Send
-    failures (nobody listening, a full buffer) are counted in ``errors``.
-    """
-
-    def __init__(self, host: str, port: int, *, prefix: str = "/visualizer/features"):
-        where = _format_host(host, port)
-        if not prefix.startswith("/") or prefix.endswith("/"):
-            raise ControlError(f"OSC: feature prefix '{prefix}' must start and not end with '/'")
-        if not 0 < port <= 65535:
-            raise ControlError(f"OSC: cannot send features to {where} (port must be 1..65535)")
-        self.addresses = tuple(f"{prefix}/{f.name}" for f in SCALAR_FEATURES)
-        layout = bytearray(_osc_string("#bundle") + (1).to_bytes(8, "big"))   # time tag: now
-        offsets = []
-        for address in self.addresses:
-            head = _osc_string(address) + _osc_string(",f")
-            layout += (len(head) + 4).to_bytes(4, "big") + head
-            offsets.append(len(layout))
-            layout += bytes(4)
-        self._datagram = np.frombuffer(layout, np.uint8).copy()
-        self._float_bytes = (np.asarray(offsets)[:, None] + np.arange(4)).ravel()
-        self._big_endian = np.zeros(len(self.addresses), ">f4")
-        self.size = len(layout)
-        """Bytes per bundle (one datagram)."""
-        self.sent = 0
-        self.errors = 0
-        self.last_error = ""
-        cannot = f"OSC: cannot send features to {where}"
-        try:
-            family, *_, sockaddr = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
-            self._socket = socket.socket(family, socket.SOCK_DGRAM)
-        except OSError as e:
-            raise ControlError(f"{cannot} ({e.strerror or e})") from None
-        try:
-            self._socket.setblocking(False)
-            self._socket.connect(sockaddr)   # resolve once, not per frame
-        except OSError as e:
-            self._socket.close()
-            raise ControlError(f"{cannot} ({e.strerror or e})") from None
-
-    def send(self, values: np.ndarray) -> None:
-        """Send ``values``, (n_features,) in ``SCALAR_FEATURES`` order; no OSError escapes."""
-        self._big_endian[:] = values
-        self._datagram[self._float_bytes] = self._big_endian.view(np.uint8)
-        try:
-            self._socket.send(self._datagram)
-        except OSError as e:   # refused (nobody listening), buffer full, network down
-            self.errors += 1
-            self.last_error = e.strerror or str(e)
-            return
-        self.sent += 1
-
-    def close(self) -> None:
-        """Close the socket; idempotent."""
-        self._socket.close()

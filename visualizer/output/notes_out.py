@@ -30,15 +30,15 @@ them for the reader); with ``bend``, pitch bend follows the sounding pitch
 Events go out through sinks, each a callable taking a :class:`NoteEvent`:
 :class:`NoteSender` turns them into MIDI messages and hands each to one
 ``send`` function (a mido output port's ``send``; the only seam a test
-replaces), :class:`OscNoteSender` sends ``/visualizer/note midi velocity``
-(a note-off is velocity 0). :class:`NoteOut` is the live loop's per-frame
-callback (``LiveOptions.on_frame``) that joins a follower to its sinks,
-following the analyzer hop by hop, and logs the notes into a recording
-(``OUT.mid`` beside ``OUT.mp4``).
+replaces), :class:`~visualizer.output.osc_out.OscNoteSender` sends
+``/visualizer/note midi velocity`` (a note-off is velocity 0).
+:class:`NoteOut` is the live loop's per-frame callback
+(``LiveOptions.on_frame``) that joins a follower to its sinks, following the
+analyzer hop by hop, and logs the notes into a recording (``OUT.mid`` beside
+``OUT.mp4``).
 """
 
 import math
-import socket
 from dataclasses import dataclass
 
 import numpy as np
@@ -245,42 +245,6 @@ class NoteSender:
         return None
 
 
-class OscNoteSender:
-    """``/visualizer/note midi velocity`` (two ints; a note-off has velocity 0) over UDP.
-
-    Never blocks; send failures are counted in ``errors`` like the features'.
-    """
-
-    def __init__(self, host: str, port: int, *, address: str = "/visualizer/note"):
-        from pythonosc.osc_message_builder import OscMessageBuilder
-        self._builder, self.address = OscMessageBuilder, address
-        self.sent = self.errors = 0
-        try:
-            family, *_, where = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
-            self._socket = socket.socket(family, socket.SOCK_DGRAM)
-            self._socket.setblocking(False)
-            self._socket.connect(where)
-        except OSError as e:
-            raise ControlError(f"OSC: cannot send notes to {host}:{port} "
-                               f"({e.strerror or e})") from None
-
-    def __call__(self, event: NoteEvent) -> None:
-        if event.kind == "bend":
-            return
-        msg = self._builder(self.address)
-        msg.add_arg(event.note, "i")
-        msg.add_arg(event.velocity if event.kind == "on" else 0, "i")
-        try:
-            self._socket.send(msg.build().dgram)
-        except OSError:   # nobody listening, a full buffer: the show goes on
-            self.errors += 1
-            return
-        self.sent += 1
-
-    def close(self) -> None:
-        self._socket.close()
-
-
 class NoteOut:
     """The live loop's per-frame callback: follow the notes, hand them to the sinks.
 
@@ -346,22 +310,20 @@ def open_output(port: str):
     """The mido output port named by ``port`` (exact, or part of a name), or
     'virtual' for a port of our own named "visualizer"; ControlError (one
     line) if there is none or no MIDI system."""
-    from visualizer.control.midi import _backend, _no_system, _why
+    from visualizer.control.midi.ports import VIRTUAL, backend, port_error
 
-    backend = _backend()   # quiets ALSA's own complaints first
+    midi = backend()   # quiets ALSA's own complaints first
     try:
-        if port == "virtual":
-            return backend.open_output("visualizer", virtual=True)
-        names = backend.get_output_names()
+        if port == VIRTUAL:
+            return midi.open_output("visualizer", virtual=True)
+        names = midi.get_output_names()
         chosen = [n for n in names if n == port] or [n for n in names if port.lower() in n.lower()]
         if not chosen:
             raise ControlError(f"MIDI output '{port}' not found"
                                f" (available: {', '.join(names) or 'none'})")
-        return backend.open_output(chosen[0])
+        return midi.open_output(chosen[0])
     except (OSError, NotImplementedError) as e:
-        if _no_system(e):
-            raise ControlError(f"MIDI: no MIDI system ({_why(e)})") from None
-        raise ControlError(f"MIDI output '{port}': cannot open: {e}") from None
+        raise port_error(e, f"MIDI output '{port}'") from None
 
 
 def all_notes_off(send, channel: int = 0) -> None:
