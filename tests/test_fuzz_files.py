@@ -38,7 +38,8 @@ from visualizer.control.midi import MidiMap
 from visualizer.control.setlist import Setlist
 from visualizer.errors import ControlError, SceneError, ShaderError
 from visualizer.render.shader_source import load_fragment
-from visualizer.scenes.isf import INPUT_TYPES, isf_prelude, load_isf
+from visualizer.scenes.isf import INPUT_TYPES
+from visualizer.scenes.isf_prelude import isf_prelude
 from visualizer.scenes.scene import SHADERS_DIR, TRANSITIONS_DIR, discover, load_scene
 from visualizer.scenes.timeline import load_timeline
 from visualizer.scenes.uniforms import prelude_declarations
@@ -574,7 +575,7 @@ def test_fuzz_scenes_that_load_draw_with_any_parameter_value(renderer, tmp_path)
                 return
             (shaders / "fz.glsl").write_text(_param_shader(scene))
             with deadline(TIME_LIMIT_S):
-                renderer.compile(scene, shaders_dir=shaders)
+                renderer.compile(scene)
                 state = SceneState(scene)
                 if frame is None:
                     from visualizer.analysis.analyzer import Analyzer
@@ -721,7 +722,7 @@ def test_midi_map_keys_with_line_breaks_and_huge_values_stay_one_line(tmp_path):
 def test_setlist_names_with_line_breaks_and_huge_values_stay_one_line(tmp_path):
     path = tmp_path / "s.toml"
     path.write_text('[[song]]\nname = "A\\nB"\n[[song.cue]]\nscene = ' + "[1]" + "\n")
-    assert r"song 1 'A\nB': cue 1: unknown scene [1]" in _error_of(
+    assert r"song 1 'A\nB': cue 1: scene: unknown scene [1]" in _error_of(
         lambda: Setlist.load(path, KEYS, TRANSITIONS), ControlError)
     path.write_text('[[song]]\nname = "A"\n[[song.cue]]\nscene = "' + "x" * 5000 + '"\n')
     assert "characters)" in _error_of(lambda: Setlist.load(path, KEYS, TRANSITIONS), ControlError)

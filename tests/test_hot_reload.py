@@ -78,6 +78,32 @@ def test_a_broken_scene_file_is_survived_too(stage):
     assert abs(red(engine) - 102) <= 1            # the new default applies
 
 
+def test_a_shader_beside_its_scene_file_reloads(tmp_path):
+    """A performer's own folder, TOML and GLSL side by side and the built-in
+    shaders left where they are: the watcher finds the shader where the
+    scene did, and an edit to it applies (a break keeps the last good one)."""
+    mine = tmp_path / "my-scenes"
+    mine.mkdir()
+    (mine / "live.glsl").write_text(SHADER.format(r="0.8"))
+    (mine / "live.toml").write_text(TOML)
+    r = Renderer.headless()
+    try:
+        engine = Engine(r, [load_scene(mine / "live.toml")], scene="live")
+        watcher = SceneWatcher(engine, interval=0.0, stream=io.StringIO())
+        assert engine.scenes[0].shader == mine / "live.glsl"
+        assert abs(red(engine) - 204) <= 1
+        touch(mine / "live.glsl", SHADER.format(r="0.4"))
+        assert watcher.poll() == ["live"]
+        assert abs(red(engine) - 102) <= 1
+        touch(mine / "live.glsl", "void mainImage(out vec4 c, in vec2 p) {\n  c = vec4(oops);\n}\n")
+        assert watcher.poll() == [] and "my-scenes/live.glsl:2:" in watcher.error
+        touch(mine / "live.glsl", SHADER.format(r="1.0"))
+        assert watcher.poll() == ["live"] and watcher.error == ""
+        assert red(engine) == 255
+    finally:
+        r.release()
+
+
 def test_a_hundred_reloads_leak_nothing(stage):
     engine, watcher, shader, _ = stage
     old_programs = []

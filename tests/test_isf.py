@@ -10,7 +10,8 @@ import pytest
 from visualizer.analysis.features import FeatureFrame
 from visualizer.errors import SceneError
 from visualizer.render.timing import FrameTiming
-from visualizer.scenes.isf import isf_prelude, load_isf
+from visualizer.scenes.isf import load_isf
+from visualizer.scenes.isf_prelude import isf_prelude
 from visualizer.scenes.scene import Pass, Scene, discover, load_scene
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,7 +93,7 @@ def test_examples_load_through_load_scene_and_discover(tmp_path):
     assert scene.flavor == "isf" and scene.key == "trails" and scene.title == "Trails"
     assert "waveform" in scene.description
     (tmp_path / "audio_waves.fs").write_text((EXAMPLES / "isf" / "audio_waves.fs").read_text())
-    found = discover(tmp_path, shaders_dir=tmp_path)
+    found = discover([tmp_path], builtin=None, shaders_dir=tmp_path)
     assert [s.key for s in found] == ["audio_waves"] and found[0].flavor == "isf"
 
 

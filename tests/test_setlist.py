@@ -1,15 +1,19 @@
 """The setlist: the example set loads against the real scenes and
 transitions, steps through its songs like a footswitch, and every mistake in
-a file is one line naming the file, the song and the cue."""
+a file is one line naming the file, the song and the cue. A cue's table
+means the same in a setlist and a timeline (one reader, scenes/cues.py)."""
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from visualizer.analysis.track import COL, FeatureTrack
 from visualizer.control.setlist import Setlist
-from visualizer.errors import ControlError
+from visualizer.errors import ControlError, SceneError
 from visualizer.scenes.cues import Cue
 from visualizer.scenes.scene import TRANSITIONS_DIR, discover
+from visualizer.scenes.timeline import load_timeline
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "setlist.toml"
@@ -86,23 +90,28 @@ GOOD_CUE = '[[song.cue]]\nscene = "steppe"\n'
 
 BAD = {
     "unknown scene": ('[[song]]\nname = "A"\n[[song.cue]]\nscene = "tundra"\n',
-                      r"song 1 'A': cue 1: unknown scene 'tundra' \(known: vortex, steppe"),
+                      r"song 1 'A': cue 1: scene: unknown scene 'tundra' \(known: vortex, steppe"),
     "unknown transition": ('[[song]]\nname = "A"\n' + GOOD_CUE +
                            '[[song.cue]]\nscene = "club"\ntransition = "spiral"\n',
-                           r"song 1 'A': cue 2: unknown transition 'spiral' \(known: crossfade, "),
+                           r"song 1 'A': cue 2: transition: unknown transition 'spiral' "
+                           r"\(known: crossfade, "),
     "empty song": ('[[song]]\nname = "A"\n' + GOOD_CUE + '[[song]]\nname = "B"\n',
                    r"song 2 'B': no \[\[song.cue\]\]"),
     "no songs": ('title = "x"\n', r"no \[\[song\]\]"),
     "bad quantize": ('[[song]]\nname = "A"\n[[song.cue]]\nscene = "club"\nquantize = "phrase"\n',
                      r"song 1 'A': cue 1: quantize: 'phrase' is not one of none, beat, bar"),
     "unknown cue key": ('[[song]]\nname = "A"\n[[song.cue]]\nscene = "club"\nbeat = 2\n',
-                        r"song 1 'A': cue 1: beat: unknown key \(known: beats, quantize, "),
+                        r"song 1 'A': cue 1: beat: unknown key \(known: beats, duration, quantize, "),
     "unknown song key": ('[[song]]\nname = "A"\ntempo = 120\n' + GOOD_CUE,
                          r"song 1 'A': tempo: unknown key \(known: cue, name\)"),
     "unknown top key": ('titel = "x"\n[[song]]\nname = "A"\n' + GOOD_CUE,
                         r"setlist\.toml: titel: unknown key \(known: song, title\)"),
-    "beats and seconds": ('[[song]]\nname = "A"\n[[song.cue]]\nscene = "club"\n'
-                          'beats = 2\nseconds = 1\n', r"cue 1: give beats or seconds, not both"),
+    "beats and duration": ('[[song]]\nname = "A"\n[[song.cue]]\nscene = "club"\n'
+                           'beats = 2\nduration = 1\n', r"cue 1: give beats or duration, not both"),
+    "the old name of duration": ('[[song]]\nname = "A"\n[[song.cue]]\nscene = "club"\n'
+                                 'seconds = 1.5\n',
+                                 r"song 1 'A': cue 1: seconds: unknown key; the transition length "
+                                 r"is 'duration' \(known: beats, duration, "),
     "negative beats": ('[[song]]\nname = "A"\n[[song.cue]]\nscene = "club"\nbeats = -1\n',
                        r"cue 1: beats: -1 is not a number from 0 to 600"),
     "no name": ('[[song]]\n' + GOOD_CUE, r"song 1: give it a name"),
@@ -127,3 +136,71 @@ def test_missing_file_names_it(tmp_path):
     path = tmp_path / "gone.toml"
     with pytest.raises(ControlError, match=r"gone\.toml: setlist not found"):
         Setlist.load(path, SCENES, TRANSITIONS)
+
+
+# -- one cue, in a setlist or a timeline ------------------------------------------
+
+CUE_TABLES = [   # (the keys of one cue, as a setlist reads it, as a timeline reads it)
+    ('transition = "wipe"\nbeats = 2\nquantize = "bar"',
+     Cue(0.0, "club", "wipe", beats=2.0, quantize="bar"),
+     Cue(5.0, "club", "wipe", beats=2.0, quantize="bar")),
+    ('duration = 1.5', Cue(0.0, "club", "crossfade", duration=1.5, quantize="beat"),
+     Cue(5.0, "club", "crossfade", duration=1.5)),
+    ('transition = "cut"\nbeats = 4', Cue(0.0, "club", quantize="beat"), Cue(5.0, "club")),
+    ('', Cue(0.0, "club", "crossfade", beats=1.0, quantize="beat"), Cue(5.0, "club")),
+]
+
+
+@pytest.fixture(scope="module")
+def track():
+    """60 s at 120 BPM: 15 bars."""
+    return FeatureTrack(0.01, np.zeros((6000, len(COL)), np.float32), np.zeros(0),
+                        np.arange(0.25, 60.0, 0.5), 120.0)
+
+
+def both(tmp_path, track, keys: str):
+    """The cue ``keys`` give in a setlist and in a timeline (at 5 s)."""
+    setlist, timeline = tmp_path / "set.toml", tmp_path / "line.toml"
+    setlist.write_text(f'[[song]]\nname = "A"\n[[song.cue]]\nscene = "club"\n{keys}\n')
+    timeline.write_text(f'[[cue]]\nat = 0.0\nscene = "steppe"\n'
+                        f'[[cue]]\nat = 5.0\nscene = "club"\n{keys}\n')
+    cues, _ = load_timeline(timeline, scenes=discover(), track=track)
+    return Setlist.load(setlist, SCENES, TRANSITIONS).cue(), cues[1]
+
+
+@pytest.mark.parametrize("keys, in_setlist, in_timeline", CUE_TABLES)
+def test_a_cue_reads_the_same_in_a_setlist_and_a_timeline(tmp_path, track, keys, in_setlist,
+                                                          in_timeline):
+    # What a cue leaves out differs, as the two are used: a setlist's comes
+    # on the beat and crossfades over one, as a scene key does; a timeline's
+    # is exactly at its time and cuts unless it gives a length.
+    assert both(tmp_path, track, keys) == (in_setlist, in_timeline)
+
+
+@pytest.mark.parametrize("keys, message", [
+    ('seconds = 1.5', r"cue\[1\]\.seconds: unknown key; the transition length is 'duration' "
+                      r"\(known: at, bar, beats, duration, quantize, scene, transition\)"),
+    ('beats = 2\nduration = 1.0', r"cue\[1\]: give beats or duration, not both"),
+    ('beats = 700', r"cue\[1\]\.beats: 700 is not a number from 0 to 600"),
+    ('quantize = "phrase"', r"cue\[1\]\.quantize: 'phrase' is not one of none, beat, bar"),
+    ('transition = "spiral"', r"cue\[1\]\.transition: unknown transition 'spiral' "
+                              r"\(known: crossfade, .*, cut\)"),
+])
+def test_a_timeline_cue_is_refused_as_a_setlist_cue_is(tmp_path, track, keys, message):
+    with pytest.raises(SceneError, match=r"line\.toml: " + message):
+        both(tmp_path, track, keys)
+
+
+def test_a_quantised_timeline_cue_is_busy_until_its_latest_end(tmp_path, track):
+    # Quantised to the bar, the transition may start up to a bar (2 s at
+    # 120 BPM) after the cue's time, and last a beat more: a cue inside
+    # that is an overlap.
+    path = tmp_path / "q.toml"
+    cue = '[[cue]]\nat = {}\nscene = "{}"\nbeats = 1\nquantize = "bar"\n'
+    path.write_text(cue.format(0.0, "steppe") + cue.format(10.0, "club") + cue.format(12.6, "eyes"))
+    cues, _ = load_timeline(path, scenes=discover(), track=track)
+    assert [c.quantize for c in cues] == ["bar"] * 3
+    path.write_text(cue.format(0.0, "steppe") + cue.format(10.0, "club") + cue.format(12.2, "eyes"))
+    with pytest.raises(SceneError, match=r"cue\[2\]: at 12.2 s it overlaps the previous cue "
+                                         r"\(busy until 12\.50 s\)"):
+        load_timeline(path, scenes=discover(), track=track)

@@ -22,7 +22,7 @@ def test_include_resolves_from_lib_and_reports_the_included_file(renderer, tmp_p
     (lib / "helpers.glsl").write_text("float helper() {\n  return 1.0;\n}\nfloat broken() { return nope; }\n")
     scene = scene_for(tmp_path, '#include "helpers.glsl"\n' + GOOD)
     with pytest.raises(ShaderError) as err:
-        renderer.compile(scene, shaders_dir=tmp_path)
+        renderer.compile(scene)
     assert err.value.path.endswith("lib/helpers.glsl") and err.value.line == 4
     assert "helpers.glsl:4:" in str(err.value) and "nope" in str(err.value)
 
@@ -33,7 +33,7 @@ def test_error_after_an_include_names_the_scene_file_and_line(renderer, tmp_path
     scene = scene_for(tmp_path, '#include "a.glsl"\n\nvoid mainImage(out vec4 c, in vec2 p) {\n'
                                 "  c = vec4(undefined_thing);\n}\n")
     with pytest.raises(ShaderError) as err:
-        renderer.compile(scene, shaders_dir=tmp_path)
+        renderer.compile(scene)
     assert err.value.path.endswith("s.glsl") and err.value.line == 4
     assert "undefined_thing" in str(err.value)
 
@@ -41,25 +41,25 @@ def test_error_after_an_include_names_the_scene_file_and_line(renderer, tmp_path
 def test_syntax_error_line(renderer, tmp_path):
     scene = scene_for(tmp_path, "void mainImage(out vec4 c, in vec2 p) {\n  c = vec4(1.0)\n}\n")
     with pytest.raises(ShaderError) as err:
-        renderer.compile(scene, shaders_dir=tmp_path)
+        renderer.compile(scene)
     assert err.value.line in (2, 3)
 
 
 def test_missing_and_circular_includes(renderer, tmp_path):
     with pytest.raises(ShaderError, match=r's.glsl:1: #include "nothere.glsl" not found'):
-        renderer.compile(scene_for(tmp_path, '#include "nothere.glsl"\n' + GOOD), shaders_dir=tmp_path)
+        renderer.compile(scene_for(tmp_path, '#include "nothere.glsl"\n' + GOOD))
     (tmp_path / "x.glsl").write_text('#include "y.glsl"\n')
     (tmp_path / "y.glsl").write_text('#include "x.glsl"\n')
     with pytest.raises(ShaderError, match="circular"):
-        renderer.compile(scene_for(tmp_path, '#include "x.glsl"\n' + GOOD), shaders_dir=tmp_path)
+        renderer.compile(scene_for(tmp_path, '#include "x.glsl"\n' + GOOD))
 
 
 def test_a_failed_compile_keeps_the_previous_program(renderer, tmp_path):
     scene = scene_for(tmp_path, GOOD)
-    first = renderer.compile(scene, shaders_dir=tmp_path)
+    first = renderer.compile(scene)
     broken = scene_for(tmp_path, "void mainImage(out vec4 c, in vec2 p) { c = nope; }\n", "b.glsl")
     with pytest.raises(ShaderError):
-        renderer.compile(broken, shaders_dir=tmp_path)
+        renderer.compile(broken)
     assert renderer.scenes["t"] is first
     renderer.scenes.pop("t").release()
 
@@ -97,7 +97,7 @@ def test_scene_parameters_become_uniforms(renderer, tmp_path):
     path = tmp_path / "p.toml"
     path.write_text('shader = "p.glsl"\n[params.gain]\ndefault = 0.25\nrange = [0.0, 1.0]\n')
     scene = load_scene(path, shaders_dir=tmp_path)
-    renderer.compile(scene, shaders_dir=tmp_path)
+    renderer.compile(scene)
     from visualizer.analysis.features import FeatureFrame
     from visualizer.render.timing import FrameTiming
     target = renderer.offscreen((16, 16))
@@ -144,7 +144,7 @@ def test_a_feedback_buffer_keeps_its_last_frame(renderer, tmp_path):
     path.write_text('render_scale = 1.0\n[[passes]]\nshader = "acc.glsl"\ntarget = "acc"\n'
                     'feedback = true\n[[passes]]\nshader = "show.glsl"\n')
     scene = load_scene(path, shaders_dir=tmp_path)
-    renderer.compile(scene, shaders_dir=tmp_path)
+    renderer.compile(scene)
     target = renderer.offscreen((16, 16))
     seen = []
     for k in range(5):
@@ -166,7 +166,7 @@ def test_render_scale_draws_fewer_pixels_and_scales_up(renderer, tmp_path):
         path = tmp_path / f"s{int(scale * 10)}.toml"
         path.write_text(f'shader = "stripes.glsl"\nrender_scale = {scale}\n')
         scene = load_scene(path, shaders_dir=tmp_path)
-        renderer.compile(scene, shaders_dir=tmp_path)
+        renderer.compile(scene)
         renderer.draw(scene.key, FeatureFrame(), FrameTiming(), target.fbo)
         row = target.read()[8, :, 0].astype(float)
         contrast[scale] = np.abs(np.diff(row)).mean()

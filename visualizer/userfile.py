@@ -81,3 +81,11 @@ def check_keys(path: Path, table: dict, allowed, error: type[VisualizerError],
             prefix = f"{where}." if where and not where.endswith((".", ": ")) else where
             raise error(f"{path}: {prefix}{label(key)}: unknown key "
                         f"(known: {', '.join(sorted(allowed))})")
+
+
+def key_path(where: str, key) -> str:
+    """``key`` under ``where`` as error messages name a place in a file,
+    joined the way :func:`check_keys` joins them: ``cue[2].scene`` after a
+    path, ``song 1 'A': cue 2: scene`` after a ``where`` that ends in ': '."""
+    prefix = f"{where}." if where and not where.endswith((".", ": ")) else where
+    return f"{prefix}{label(key)}"

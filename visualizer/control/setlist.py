@@ -8,12 +8,14 @@
     [[song.cue]]
     scene = "club"
     transition = "dissolve"     # a file stem in shaders/transitions, or "cut"
-    beats = 2                   # or seconds = 1.5 (neither: the default below)
+    beats = 2                   # or duration = 1.5 (seconds; neither: the default below)
     quantize = "bar"            # none | beat | bar (default "beat")
 
-A cue without a transition crossfades over one beat, as a scene key does;
-``transition = "cut"`` switches at once. Mistakes are one-line
-:class:`ControlError` naming the file, the song and the cue.
+A cue's keys are a timeline cue's (see :mod:`visualizer.scenes.cues`, which
+reads both), less its time. A cue without a transition crossfades over one
+beat, as a scene key does; ``transition = "cut"`` switches at once. Mistakes
+are one-line :class:`ControlError` naming the file, the song and the cue
+(``seconds``, the length's old name, among them).
 
 Stepping: :meth:`Setlist.next` goes to the next cue, and after a song's last
 cue to the next song's first. At the end of the set it stays on the last cue
@@ -25,14 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from visualizer.errors import ControlError
-from visualizer.scenes.cues import Cue, QUANTIZE
-from visualizer.userfile import label, read_toml, shown
+from visualizer.scenes.cues import SETLIST_CUE, Cue, read_cue
+from visualizer.userfile import check_keys, read_toml, shown
 
-CUT = "cut"
-DEFAULT_TRANSITION = ("crossfade", 1.0)   # (name, beats): what a scene key does
 _TOP_KEYS = {"title", "song"}
 _SONG_KEYS = {"name", "cue"}
-_CUE_KEYS = {"scene", "transition", "beats", "seconds", "quantize"}
 
 
 @dataclass(frozen=True)
@@ -60,7 +59,7 @@ class Setlist:
         """Read and check ``path`` against the scene keys and transition names."""
         path = Path(path)
         data = read_toml(path, ControlError, "setlist")
-        _known(path, "", data, _TOP_KEYS)
+        check_keys(path, data, _TOP_KEYS, ControlError)
         title = data.get("title", path.stem)
         if not isinstance(title, str):
             raise ControlError(f"{path}: title: expected a string")
@@ -163,50 +162,13 @@ def _song(path: Path, i: int, entry: dict, scenes: list[str], transitions: set[s
     if not isinstance(name, str) or not name.strip():
         raise ControlError(f"{path}: {where}: give it a name (name = \"...\")")
     where = f"song {i + 1} {shown(name)}"
-    _known(path, where, entry, _SONG_KEYS)
+    check_keys(path, entry, _SONG_KEYS, ControlError, f"{where}: ")
     cues = entry.get("cue")
     if not cues:
         raise ControlError(f"{path}: {where}: no [[song.cue]]: say which scene it starts with")
     if not isinstance(cues, list) or not all(isinstance(c, dict) for c in cues):
         raise ControlError(f"{path}: {where}: cue: expected [[song.cue]] tables")
-    return Song(name.strip(), tuple(_cue(path, f"{where}: cue {j + 1}", c, scenes, transitions)
-                                    for j, c in enumerate(cues)))
-
-
-def _cue(path: Path, where: str, entry: dict, scenes: list[str], transitions: set[str]) -> Cue:
-    _known(path, where, entry, _CUE_KEYS)
-    scene = entry.get("scene")
-    if scene not in scenes:
-        raise ControlError(f"{path}: {where}: unknown scene {shown(scene)} (known: {', '.join(scenes)})")
-    transition = entry.get("transition", "")
-    if not isinstance(transition, str):
-        raise ControlError(f"{path}: {where}: transition: expected a name, got {shown(transition)}")
-    if transition and transition != CUT and transition not in transitions:
-        raise ControlError(f"{path}: {where}: unknown transition {shown(transition)} "
-                           f"(known: {', '.join(sorted(transitions))}, {CUT})")
-    if "beats" in entry and "seconds" in entry:
-        raise ControlError(f"{path}: {where}: give beats or seconds, not both")
-    for key in ("beats", "seconds"):
-        v = entry.get(key, 0.0)
-        if not isinstance(v, (int, float)) or isinstance(v, bool) or not 0 <= v <= 600:
-            raise ControlError(f"{path}: {where}: {key}: {shown(v)} is not a number from 0 to 600")
-    quantize = entry.get("quantize", "beat")
-    if quantize not in QUANTIZE:
-        raise ControlError(f"{path}: {where}: quantize: {shown(quantize)} is not one of "
-                           f"{', '.join(QUANTIZE)}")
-    beats, seconds = float(entry.get("beats", 0.0)), float(entry.get("seconds", 0.0))
-    if transition == CUT:
-        return Cue(0.0, scene, "", 0.0, 0.0, quantize)
-    if not transition:
-        transition = DEFAULT_TRANSITION[0]
-    if "beats" not in entry and "seconds" not in entry:
-        beats = DEFAULT_TRANSITION[1]
-    return Cue(0.0, scene, transition, seconds, beats, quantize)
-
-
-def _known(path: Path, where: str, entry: dict, allowed: set[str]) -> None:
-    for key in entry:
-        if key not in allowed:
-            prefix = f"{where}: " if where else ""
-            raise ControlError(f"{path}: {prefix}{label(key)}: unknown key "
-                               f"(known: {', '.join(sorted(allowed))})")
+    return Song(name.strip(), tuple(
+        read_cue(path, f"{where}: cue {j + 1}: ", c, scenes=scenes, transitions=transitions,
+                 defaults=SETLIST_CUE, error=ControlError)
+        for j, c in enumerate(cues)))

@@ -14,13 +14,19 @@ import time
 from pathlib import Path
 
 from visualizer.errors import VisualizerError
-from visualizer.scenes.scene import SHADERS_DIR, load_scene
+from visualizer.scenes.scene import load_scene, reload_scene
 
 
 class SceneWatcher:
-    """Reloads an engine's scenes when their files change."""
+    """Reloads an engine's scenes when their files change.
 
-    def __init__(self, engine, *, interval: float = 0.2, shaders_dir: Path = SHADERS_DIR,
+    A scene is read again the way it was loaded: its shaders found beside
+    its file, then in the built-in shaders folder it was loaded against
+    (``Scene.shader_dirs``), so a scene in a performer's own folder reloads
+    like a built-in one.
+    """
+
+    def __init__(self, engine, *, interval: float = 0.2, shaders_dir: Path | None = None,
                  stream=sys.stderr, admit=None):
         self.engine = engine
         self.admit = admit or engine.replace
@@ -29,6 +35,8 @@ class SceneWatcher:
         FrameGuard's, which first checks that it is not far too slow)."""
         self.interval = interval
         self.shaders_dir = shaders_dir
+        """The built-in shaders folder to reload against, or None (the
+        default): the one each scene was loaded against."""
         self.stream = stream
         self.errors: dict[str, str] = {}
         """Scene key -> the error that keeps its last good version on screen."""
@@ -72,7 +80,8 @@ class SceneWatcher:
         """Reload scene ``key`` now; False (and the error kept) if it fails."""
         scene = next(s for s in self.engine.scenes if s.key == key)
         try:
-            new = load_scene(scene.path, shaders_dir=self.shaders_dir)
+            new = (reload_scene(scene) if self.shaders_dir is None
+                   else load_scene(scene.path, shaders_dir=self.shaders_dir))
             self.admit(new)
         except VisualizerError as e:
             self.keep(key, str(e))

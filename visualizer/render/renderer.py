@@ -12,71 +12,18 @@ is scaled up with linear filtering.
 """
 
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import moderngl
 import numpy as np
 
-from visualizer.analysis.features import FEATURE_INDEX, FeatureFrame, SCALAR_FEATURES, TEXTURE_WIDTH
+from visualizer.analysis.features import FeatureFrame, TEXTURE_WIDTH
 from visualizer.errors import OutputError
+from visualizer.render.programs import (CompiledPass, CompiledScene, compile_scene,
+                                        compile_transition)
+from visualizer.render.shader_source import BLIT_FRAGMENT, link_program
 from visualizer.render.timing import FrameTiming
-from visualizer.render.shader_source import (BLIT_FRAGMENT, ShaderSource,
-                                               link_program, load_fragment)
-from visualizer.scenes.scene import SHADERS_DIR, Scene
-from visualizer.scenes.uniforms import prelude_declarations
-
-@dataclass
-class CompiledPass:
-    """One pass's program with its uniforms looked up once."""
-
-    source: ShaderSource
-    program: moderngl.Program
-    vao: moderngl.VertexArray
-    target: str | None
-    feedback: bool
-    features: list = field(default_factory=list)   # (uniform, index into values)
-    samplers: list = field(default_factory=list)   # (buffer name, uniform)
-
-    def release(self) -> None:
-        self.vao.release()
-        self.program.release()
-
-
-@dataclass
-class CompiledScene:
-    """A scene's passes, buffers and picture textures."""
-
-    scene: Scene
-    passes: list[CompiledPass]
-    buffers: dict = field(default_factory=dict)    # name -> [texture, fbo] (+ [texture, fbo])
-    picture: tuple | None = None                   # (texture, fbo) at the output size
-    scaled: tuple | None = None                    # (texture, fbo) at the render size
-    size: tuple = ()                               # (output size, render size) they were made for
-
-    @property
-    def source(self) -> ShaderSource:
-        """The picture pass's source (error messages, dependencies)."""
-        return self.passes[-1].source
-
-    @property
-    def dependencies(self) -> list[Path]:
-        """Every file the scene was built from, includes too (for hot reload)."""
-        deps = [self.scene.path]
-        for p in self.passes:
-            deps += [d for d in p.source.dependencies if d not in deps]
-        return deps
-
-    def release_textures(self) -> None:
-        for objs in list(self.buffers.values()) + [self.picture, self.scaled]:
-            for obj in objs or ():
-                obj.release()
-        self.buffers, self.picture, self.scaled, self.size = {}, None, None, ()
-
-    def release(self) -> None:
-        self.release_textures()
-        for p in self.passes:
-            p.release()
+from visualizer.scenes.model import SHADERS_DIR, Scene
 
 
 class Renderer:
@@ -113,26 +60,18 @@ class Renderer:
 
     # -- building ---------------------------------------------------------
 
-    def compile(self, scene: Scene, *, shaders_dir: Path = SHADERS_DIR,
-                keep_previous: bool = False) -> CompiledScene:
+    def compile(self, scene: Scene, *, keep_previous: bool = False) -> CompiledScene:
         """Compile ``scene`` and keep it under its key, releasing any older version.
 
-        Raises ShaderError (file:line and message) and keeps the old version
+        Its shaders and includes are found where the scene says
+        (``scene.include_dirs``). Raises ShaderError (file:line and message) and keeps the old version
         if any pass does not compile. With ``keep_previous`` the version it
         replaces stays alive (still owned here) until :meth:`settle` releases
         it or :meth:`revert` puts it back; a version already kept is not
         replaced by a newer one (the oldest is the one known to be good).
         """
         self.activate()
-        passes: list[CompiledPass] = []
-        try:
-            for p in scene.passes:
-                passes.append(self._compile_pass(scene, p.shader, p.target, p.feedback, shaders_dir))
-        except BaseException:
-            for made in passes:
-                made.release()
-            raise
-        compiled = CompiledScene(scene, passes)
+        compiled = compile_scene(self.ctx, scene)
         old = self.scenes.pop(scene.key, None)
         if old is not None:
             if keep_previous and scene.key not in self._previous:
@@ -162,53 +101,11 @@ class Renderer:
             self.activate()
             old.release()
 
-    def _compile_pass(self, scene: Scene, shader: Path, target, feedback, shaders_dir) -> CompiledPass:
-        if scene.flavor == "isf":
-            from visualizer.scenes.isf import isf_prelude
-            prelude = isf_prelude(scene)
-        else:
-            prelude = prelude_declarations() + "\n" + _declarations(scene)
-        source = load_fragment(shader, include_dirs=[shaders_dir / "lib", shaders_dir],
-                               prelude=prelude)
-        program = self._program(source)
-        compiled = CompiledPass(source, program, self.ctx.vertex_array(program, []),
-                                target, feedback)
-        compiled.features = [(program[f.uniform], FEATURE_INDEX[f.name])
-                             for f in SCALAR_FEATURES if f.uniform in program]
-        unit = 1
-        for name in scene.buffers + [n for n, _ in scene.audio_inputs]:
-            if name in program:
-                program[name].value = unit
-                compiled.samplers.append((name, unit))
-            unit += 1
-        if "iChannel0" in program:
-            program["iChannel0"].value = 0
-        if "iChannelResolution" in program:
-            program["iChannelResolution"].value = [(TEXTURE_WIDTH, 2, 1)] + [(0, 0, 0)] * 3
-        return compiled
-
-    def _program(self, source: ShaderSource) -> moderngl.Program:
-        try:
-            return link_program(self.ctx, source.text)
-        except moderngl.Error as e:
-            raise source.describe(str(e)) from None
-
     def compile_transition(self, path: Path, *, shaders_dir: Path = SHADERS_DIR) -> CompiledPass:
         """Compile a transition shader (``vec4 transition(vec2 uv)`` reading
         ``startImage``, ``endImage`` and ``progress``); kept under its stem."""
         self.activate()
-        prelude = (prelude_declarations()
-                   + "\nuniform sampler2D startImage;\nuniform sampler2D endImage;"
-                   + "\nuniform float progress;")
-        source = load_fragment(path, include_dirs=[shaders_dir / "lib", shaders_dir],
-                               prelude=prelude, main="transition")
-        program = self._program(source)
-        compiled = CompiledPass(source, program, self.ctx.vertex_array(program, []), None, False)
-        compiled.features = [(program[f.uniform], FEATURE_INDEX[f.name])
-                             for f in SCALAR_FEATURES if f.uniform in program]
-        for name, unit in (("startImage", 1), ("endImage", 2)):
-            if name in program:
-                program[name].value = unit
+        compiled = compile_transition(self.ctx, path, shaders_dir=shaders_dir)
         old = self.transitions.pop(path.stem, None)
         if old is not None:
             old.release()
@@ -451,8 +348,3 @@ def _set_common(p: CompiledPass, frame: FeatureFrame, timing: FrameTiming, size,
     if "iBands" in prog:
         prog["iBands"].write(frame.bands)
 
-
-def _declarations(scene: Scene) -> str:
-    lines = [f"uniform {p.glsl_type} {name};" for name, p in scene.params.items()]
-    lines += [f"uniform sampler2D {name};" for name in scene.buffers]
-    return "\n".join(lines)

@@ -1,9 +1,42 @@
 """What to show when: cues (switch to a scene, with a transition) and ramps
-(a parameter automated over time), the one model timelines and setlists share."""
+(a parameter automated over time), the one model timelines and setlists
+share, and the one reader of a cue's table in either file.
+
+A cue's keys, the same in a timeline's ``[[cue]]`` and a setlist's
+``[[song.cue]]``:
+
+    scene = "vortex"           # the scene to switch to (its key)
+    transition = "vortex_zoom" # a shader in shaders/transitions, or "cut"
+    beats = 2                  # the transition's length in beats (at the tempo then), or
+    duration = 1.5             # ... in seconds; not both; 0..600
+    quantize = "bar"           # wait for the next: none | beat | bar
+
+A timeline's cue also says when (``at`` seconds or ``bar``; see
+:mod:`visualizer.scenes.timeline`); a setlist's cue comes when the
+footswitch steps to it. What a cue leaves out depends on where it is,
+as the file's own reader says (:data:`TIMELINE_CUE`, :data:`SETLIST_CUE`):
+a timeline's cue happens exactly at its time and cuts unless it gives a
+length; a setlist's waits for the beat and crossfades over one, as a scene
+key does. Named with a length but no transition, a cue crossfades; with a
+zero length or ``transition = "cut"``, it cuts.
+"""
 
 from dataclasses import dataclass
+from pathlib import Path
+
+from visualizer.errors import VisualizerError
+from visualizer.userfile import check_keys, is_number, key_path, shown
 
 QUANTIZE = ("none", "beat", "bar")
+CUT = "cut"
+"""The transition name that switches at once (whatever length is given)."""
+CUE_KEYS = frozenset({"scene", "transition", "beats", "duration", "quantize"})
+RENAMED = {"seconds": ("duration", "the transition length")}
+"""Keys that an older setlist used: old name -> (new name, what it is). A
+file with one is refused, naming the new key, never read as something else."""
+MAX_LENGTH = 600.0
+"""The longest transition, in beats or seconds: ten minutes of crossfade is
+a typo, and live it would hold the footswitch's next cue that long."""
 
 
 @dataclass(frozen=True)
@@ -36,3 +69,68 @@ class Ramp:
         if t >= self.end or self.end <= self.start:
             return self.end_value
         return self.start_value + (self.end_value - self.start_value) * (t - self.start) / (self.end - self.start)
+
+
+@dataclass(frozen=True)
+class CueDefaults:
+    """What a cue that leaves them out gets, in one kind of file."""
+
+    beats: float
+    """The transition's length when the cue gives neither beats nor duration."""
+    quantize: str
+
+
+TIMELINE_CUE = CueDefaults(beats=0.0, quantize="none")
+"""A timeline's cue: exactly at its time, and a cut unless it gives a length."""
+SETLIST_CUE = CueDefaults(beats=1.0, quantize="beat")
+"""A setlist's cue: on the next beat, over one beat, as a scene key does."""
+
+
+def read_cue(path: Path, where: str, entry: dict, *, scenes, transitions,
+             defaults: CueDefaults, error: type[VisualizerError], time_keys=()) -> Cue:
+    """The cue the table ``entry`` of the file at ``path`` says (its time 0:
+    a timeline sets it, from ``time_keys``, which only it allows).
+
+    ``scenes``: the scene keys it may name, in the order an error lists
+    them; ``transitions``: the transition names (``"cut"`` is always one).
+    Every mistake raises ``error`` as one line naming the file and
+    ``where``: ``t.toml: cue[2].scene: unknown scene 'tundra' (known: ...)``.
+    """
+    _check_keys(path, where, entry, CUE_KEYS | set(time_keys), error)
+    scene = entry.get("scene")
+    if not isinstance(scene, str) or scene not in scenes:
+        raise error(f"{path}: {key_path(where, 'scene')}: unknown scene {shown(scene)} "
+                    f"(known: {', '.join(scenes)})")
+    transition = entry.get("transition", "")
+    if not isinstance(transition, str) or (transition not in ("", CUT)
+                                           and transition not in transitions):
+        raise error(f"{path}: {key_path(where, 'transition')}: unknown transition "
+                    f"{shown(transition)} (known: {', '.join(sorted(transitions))}, {CUT})")
+    if "beats" in entry and "duration" in entry:
+        here = where.removesuffix(": ")
+        raise error(f"{path}: {here}: give beats or duration, not both")
+    for key in ("beats", "duration"):
+        v = entry.get(key, 0.0)
+        if not is_number(v) or not 0 <= v <= MAX_LENGTH:
+            raise error(f"{path}: {key_path(where, key)}: {shown(v)} is not a number "
+                        f"from 0 to {MAX_LENGTH:g}")
+    quantize = entry.get("quantize", defaults.quantize)
+    if quantize not in QUANTIZE:
+        raise error(f"{path}: {key_path(where, 'quantize')}: {shown(quantize)} is not one of "
+                    f"{', '.join(QUANTIZE)}")
+    if transition == CUT:
+        return Cue(0.0, scene, "", 0.0, 0.0, quantize)
+    seconds = float(entry.get("duration", 0.0))
+    beats = float(entry.get("beats", 0.0 if "duration" in entry else defaults.beats))
+    if not transition and (beats > 0 or seconds > 0):
+        transition = "crossfade"
+    return Cue(0.0, scene, transition, seconds, beats, quantize)
+
+
+def _check_keys(path: Path, where: str, entry: dict, allowed, error) -> None:
+    for old, (new, what) in RENAMED.items():
+        if old in entry and old not in allowed:
+            raise error(f"{path}: {key_path(where, old)}: unknown key; {what} is '{new}' "
+                        f"(known: {', '.join(sorted(allowed))})")
+    check_keys(path, entry, allowed, error, where)
+

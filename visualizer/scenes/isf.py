@@ -2,9 +2,10 @@
 
 An ISF file is a GLSL fragment shader that begins with a ``/* { JSON } */``
 comment describing its inputs and passes. :func:`load_isf` turns that header
-into a :class:`~visualizer.scenes.scene.Scene` (``flavor="isf"``) and
-:func:`isf_prelude` writes the GLSL that makes the unmodified body compile
-under ``#version 330 core`` in our renderer.
+into a :class:`~visualizer.scenes.model.Scene` (``flavor="isf"``) and
+:func:`~visualizer.scenes.isf_prelude.isf_prelude` writes the GLSL that
+makes the unmodified body compile under ``#version 330 core`` in our
+renderer.
 
 How ISF maps onto scenes:
 
@@ -45,30 +46,24 @@ raw 512x2 texture; the IMG_ functions are the way to read audio).
 
 import json
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from visualizer.analysis.features import TEXTURE_WIDTH
 from visualizer.errors import SceneError
-from visualizer.scenes.scene import GLSL_KEYWORDS, INT_RANGE, Param, Pass, Scene
-from visualizer.scenes.uniforms import ALL_UNIFORMS, prelude_declarations
-from visualizer.userfile import label, shown
+from visualizer.scenes.model import (BUILT_IN_NAMES, GLSL_KEYWORDS, IDENT, INT_RANGE,
+                                     SHADERS_DIR, Param, Pass, Scene)
+from visualizer.userfile import is_number, label, shown
 
 INPUT_TYPES = ("float", "bool", "long", "color", "point2D", "image", "audio", "audioFFT", "event")
 """Every input TYPE of ISF v2 (``image`` is recognised but rejected)."""
 
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")   # fullmatch: "$" would let "name\n" through
 _ISF_NAMES = {
     "TIME", "TIMEDELTA", "RENDERSIZE", "PASSINDEX", "FRAMEINDEX", "DATE", "main",
     "texture2D", "varying", "IMG_PIXEL", "IMG_NORM_PIXEL", "IMG_THIS_PIXEL",
     "IMG_THIS_NORM_PIXEL", "IMG_SIZE", "vv_FragNormCoord", "visualizer_FragColor",
 }
-_RESERVED = {u.name for u in ALL_UNIFORMS} | _ISF_NAMES
-_ROWS = {"audioFFT": 0.25, "audio": 0.75}
-"""Texture y of each audio kind's row in the 512x2 audio texture."""
-_TAPS = 16
-"""Texture reads averaged into one column when an audio input asks for fewer (MAX)."""
+_RESERVED = BUILT_IN_NAMES | _ISF_NAMES
 
 
 @dataclass(frozen=True)
@@ -90,8 +85,10 @@ class IsfFile:
     """Index of the added pass that copies the last ISF pass's buffer to the picture."""
 
 
-def load_isf(path: Path) -> Scene:
-    """Read an ISF ``.fs`` file as a scene; raises SceneError naming the file."""
+def load_isf(path: Path, *, shaders_dir: Path = SHADERS_DIR) -> Scene:
+    """Read an ISF ``.fs`` file as a scene; raises SceneError naming the file.
+    ``shaders_dir``: the built-in shaders, searched (after the file's own
+    folder) for anything it includes."""
     path = Path(path)
     isf = read_isf(path)
     words = path.stem.replace("_", " ")
@@ -99,7 +96,8 @@ def load_isf(path: Path) -> Scene:
         key=path.stem, path=path, passes=isf.passes,
         title=words.title() if words.islower() else words,
         description=isf.description, params=isf.params, flavor="isf",
-        audio_inputs=tuple((name, kind) for name, kind, _ in isf.audio))
+        audio_inputs=tuple((name, kind) for name, kind, _ in isf.audio),
+        shaders_dir=Path(shaders_dir))
 
 
 def read_isf(path: Path) -> IsfFile:
@@ -176,7 +174,7 @@ def _input(path: Path, i: int, spec, taken: set, params: dict, audio: list, colo
     if kind in ("audio", "audioFFT"):
         columns = TEXTURE_WIDTH
         if "MAX" in spec:
-            m = _number(path, where + ".MAX", spec["MAX"])
+            m = _finite(path, where + ".MAX", spec["MAX"])
             if m < 1 or m != int(m):
                 raise SceneError(f"{path}: {where}.MAX: expected a whole number of samples >= 1")
             columns = min(int(m), TEXTURE_WIDTH)
@@ -191,9 +189,9 @@ def _input(path: Path, i: int, spec, taken: set, params: dict, audio: list, colo
     elif kind == "color":
         default = spec.get("DEFAULT", [0.0, 0.0, 0.0, 1.0])
         if (not isinstance(default, list) or len(default) not in (3, 4)
-                or not all(0.0 <= _number(path, where + ".DEFAULT", v) <= 1.0 for v in default)):
+                or not all(0.0 <= _finite(path, where + ".DEFAULT", v) <= 1.0 for v in default)):
             raise SceneError(f"{path}: {where}.DEFAULT: expected [r, g, b, a] in 0..1")
-        rgba = [float(_number(path, where + ".DEFAULT", v)) for v in default] + [1.0]
+        rgba = [float(_finite(path, where + ".DEFAULT", v)) for v in default] + [1.0]
         params[name] = Param(name, tuple(rgba[:3]), 0.0, 1.0, desc, "color")
         colors[name] = rgba[3]
     else:  # point2D
@@ -202,7 +200,7 @@ def _input(path: Path, i: int, spec, taken: set, params: dict, audio: list, colo
             v = spec.get(key)
             if v is not None and (not isinstance(v, list) or len(v) != 2):
                 raise SceneError(f"{path}: {where}.{key}: expected [x, y]")
-            vectors[key] = None if v is None else [_number(path, f"{where}.{key}", c) for c in v]
+            vectors[key] = None if v is None else [_finite(path, f"{where}.{key}", c) for c in v]
         for axis in (0, 1):
             sub = f"{name}_{'xy'[axis]}"
             _claim(path, where, sub, taken)
@@ -213,9 +211,9 @@ def _input(path: Path, i: int, spec, taken: set, params: dict, audio: list, colo
 
 
 def _float_param(path: Path, where: str, name: str, spec: dict, desc: str) -> Param:
-    low = _number(path, where + ".MIN", spec["MIN"]) if "MIN" in spec else None
-    high = _number(path, where + ".MAX", spec["MAX"]) if "MAX" in spec else None
-    default = _number(path, where + ".DEFAULT", spec["DEFAULT"]) if "DEFAULT" in spec else None
+    low = _finite(path, where + ".MIN", spec["MIN"]) if "MIN" in spec else None
+    high = _finite(path, where + ".MAX", spec["MAX"]) if "MAX" in spec else None
+    default = _finite(path, where + ".DEFAULT", spec["DEFAULT"]) if "DEFAULT" in spec else None
     if low is not None and high is not None and low >= high:
         raise SceneError(f"{path}: {where}: MIN {low} is not below MAX {high}")
     if low is None:
@@ -303,7 +301,7 @@ def _passes(path: Path, header: dict, taken: set) -> tuple[tuple[Pass, ...], tup
 
 
 def _claim(path: Path, where: str, name: str, taken: set) -> None:
-    if not _IDENT.fullmatch(name):
+    if not IDENT.fullmatch(name):
         raise SceneError(f"{path}: {where}: {shown(name)} is not a valid GLSL identifier")
     if name in GLSL_KEYWORDS:
         raise SceneError(f"{path}: {where}: {shown(name)} is a GLSL keyword")
@@ -314,7 +312,7 @@ def _claim(path: Path, where: str, name: str, taken: set) -> None:
     taken.add(name)
 
 
-def _number(path: Path, where: str, value) -> float:
+def _finite(path: Path, where: str, value) -> float:
     """A finite number (JSON, as Python reads it, also has NaN, Infinity
     and integers too large for a float)."""
     v = None
@@ -323,7 +321,7 @@ def _number(path: Path, where: str, value) -> float:
             v = float(value)
         except ValueError:
             pass
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+    elif is_number(value):
         try:
             v = float(value)
         except OverflowError:
@@ -335,117 +333,17 @@ def _number(path: Path, where: str, value) -> float:
 
 def _integer(path: Path, where: str, value) -> int:
     """An integer a GLSL int holds."""
-    v = _number(path, where, value)
+    v = _finite(path, where, value)
     if v != int(v) or not INT_RANGE[0] <= v <= INT_RANGE[1]:
         raise SceneError(f"{path}: {where}: expected an integer, got {shown(value)}")
     return int(v)
 
 
-
 def _flag(path: Path, where: str, value) -> bool:
     if isinstance(value, bool):
         return value
-    if isinstance(value, (int, float)):    # ISF files often write bools as 0.0 / 1.0
+    if is_number(value):    # ISF files often write bools as 0.0 / 1.0
         return value != 0
     if isinstance(value, str) and value.lower() in ("true", "false", "yes", "no", "1", "0"):
         return value.lower() in ("true", "yes", "1")
     raise SceneError(f"{path}: {where}: expected true or false, got {shown(value)}")
-
-
-# -- the prelude --------------------------------------------------------------
-
-def isf_prelude(scene: Scene) -> str:
-    """GLSL placed after ``#version 330 core`` that makes an ISF body compile.
-
-    Every built-in uniform (iTime, iLevel, iBass, ... are a bonus for ISF
-    authors), the scene's inputs, samplers for buffers and audio inputs,
-    ISF's names as #defines, and the IMG_ functions.
-
-    Each image name ``X`` is also a function-like macro: ``X()`` expands to
-    the argument list that the overloaded ``isf_image``/``isf_size`` need
-    (``X`` for a buffer; ``X, row, columns, is_fft`` for an audio input), and
-    ``IMG_NORM_PIXEL(X, uv)`` becomes ``isf_image(X(), uv)``. The macro only
-    expands when ``X`` is followed by ``(``, which a sampler's name never is,
-    so ``X`` stays the sampler everywhere else.
-    """
-    isf = read_isf(scene.path)
-    out = [prelude_declarations(), "", "// ISF", "uniform int PASSINDEX;"]
-    out += [f"#define {k} {v}" for k, v in (
-        ("TIME", "iTime"), ("TIMEDELTA", "iTimeDelta"), ("RENDERSIZE", "iResolution.xy"),
-        ("FRAMEINDEX", "iFrame"), ("DATE", "(iDate + vec4(0.0, 1.0, 0.0, 0.0))"),  # month 1..12
-        ("isf_FragNormCoord", "(gl_FragCoord.xy / iResolution.xy)"),
-        ("vv_FragNormCoord", "isf_FragNormCoord"),
-        ("gl_FragColor", "visualizer_FragColor"), ("texture2D", "texture"), ("varying", "in"))]
-
-    out.append("// inputs")
-    for name, p in scene.params.items():
-        out.append(f"uniform {p.glsl_type} {name};")
-        if name in isf.colors:   # ISF colors are vec4; the param is the RGB
-            out.append(f"#define {name} vec4({name}, {_float(isf.colors[name])})")
-    for name in isf.points:
-        if f"{name}_x" in scene.params and f"{name}_y" in scene.params:
-            out.append(f"#define {name} vec2({name}_x, {name}_y)")
-
-    out.append("// images")
-    for name in scene.buffers:
-        out += [f"uniform sampler2D {name};", f"#define {name}(_) {name}"]
-    columns = {name: n for name, _, n in isf.audio}
-    for name, kind in scene.audio_inputs:
-        row, fft = _ROWS[kind], float(kind == "audioFFT")
-        n = columns.get(name, TEXTURE_WIDTH)
-        out += [f"uniform sampler2D {name};",
-                f"#define {name}(_) {name}, {_float(row)}, {_float(n)}, {_float(fft)}"]
-    out.append(_IMAGE_FUNCTIONS.format(width=_float(TEXTURE_WIDTH), taps=_TAPS))
-
-    wrap = []
-    if isf.display is not None:
-        target = scene.passes[isf.display - 1].target
-        wrap.append(f"if (PASSINDEX == {isf.display}) {{ visualizer_FragColor = "
-                    f"texelFetch({target}, ivec2(gl_FragCoord.xy), 0); return; }}")
-    wrap.append("isf_main();")
-    if isf.clamped:
-        test = " || ".join(f"PASSINDEX == {i}" for i in isf.clamped)
-        wrap.append(f"if ({test}) visualizer_FragColor = clamp(visualizer_FragColor, 0.0, 1.0);")
-    if len(wrap) > 1:
-        # The ISF file's own main becomes isf_main, called by a main that does the
-        # above (visualizer_FragColor is declared only after this prelude, so this
-        # code has to land where the file's main is).
-        out += ["void isf_main();",
-                f"#define main(_) main() {{ {' '.join(wrap)} }} void isf_main()"]
-    return "\n".join(out)
-
-
-def _float(v: float) -> str:
-    return repr(float(v))
-
-
-_IMAGE_FUNCTIONS = """
-vec4 isf_image(sampler2D image, vec2 uv) {{      // a buffer, clamped to its edge like ISF's
-    vec2 half_texel = 0.5 / vec2(textureSize(image, 0));
-    return texture(image, clamp(uv, half_texel, 1.0 - half_texel));
-}}
-vec2 isf_size(sampler2D image) {{ return vec2(textureSize(image, 0)); }}
-vec4 isf_image(sampler2D audio, float row, float columns, float fft, vec2 uv) {{
-    // One row of the audio texture as a grey image `columns` wide (any y).
-    float v;
-    if (columns >= {width}) {{
-        v = texture(audio, vec2(uv.x, row)).r;
-    }} else {{                  // fewer columns: spectrum averaged, waveform peak kept
-        float column = clamp(floor(uv.x * columns), 0.0, columns - 1.0);
-        float sum = 0.0;
-        float peak = 0.5;
-        for (int i = 0; i < {taps}; i++) {{
-            float s = texture(audio, vec2((column + (float(i) + 0.5) / {taps}.0) / columns, row)).r;
-            sum += s;
-            if (abs(s - 0.5) > abs(peak - 0.5)) peak = s;
-        }}
-        v = fft > 0.5 ? sum / {taps}.0 : peak;
-    }}
-    return vec4(v, v, v, 1.0);
-}}
-vec2 isf_size(sampler2D audio, float row, float columns, float fft) {{ return vec2(columns, 1.0); }}
-#define IMG_NORM_PIXEL(image, uv) isf_image(image(), uv)
-#define IMG_PIXEL(image, xy) isf_image(image(), (xy) / isf_size(image()))
-#define IMG_THIS_NORM_PIXEL(image) isf_image(image(), isf_FragNormCoord)
-#define IMG_THIS_PIXEL(image) isf_image(image(), isf_FragNormCoord)
-#define IMG_SIZE(image) isf_size(image())"""

@@ -8,7 +8,7 @@ audio time and frame rate.
 import math
 
 from visualizer.analysis.features import FEATURE_INDEX, FeatureFrame
-from visualizer.scenes.scene import Scene
+from visualizer.scenes.model import Scene
 
 
 class SceneState:

@@ -17,23 +17,29 @@
     start = 30.0              # seconds (or start_bar / end_bar)
     end = 60.0
 
+A cue takes the keys a setlist's cue does (scene, transition, beats or
+duration, quantize: see :mod:`visualizer.scenes.cues`) and says when, with
+``at`` or ``bar``. One that gives no length cuts, at exactly its time
+(quantize "none" unless it says otherwise).
+
 Mistakes are errors naming the file and the entry: an unknown scene,
 transition or parameter, a negative time, cues out of order or overlapping
 (a cue before the previous transition has finished), a bar past the end.
 """
 
 import math
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from visualizer.analysis.track import FeatureTrack
 from visualizer.errors import SceneError
-from visualizer.scenes.cues import Cue, Ramp
-from visualizer.scenes.scene import Scene, TRANSITIONS_DIR
-from visualizer.userfile import label, read_toml, shown
+from visualizer.scenes.cues import TIMELINE_CUE, Cue, Ramp, read_cue
+from visualizer.scenes.model import TRANSITIONS_DIR, Scene
+from visualizer.userfile import check_keys, is_int, is_number, read_toml, shown
 
-_CUE_KEYS = {"at", "bar", "scene", "transition", "duration", "beats"}
+_TIME_KEYS = ("at", "bar")
 _RAMP_KEYS = {"scene", "param", "from", "to", "start", "end", "start_bar", "end_bar"}
 
 
@@ -47,87 +53,92 @@ def load_timeline(path: Path, *, scenes: list[Scene], track: FeatureTrack
     """Read and check a timeline against the scenes and the file's beat grid."""
     path = Path(path)
     data = read_toml(path, SceneError, "timeline")
-    unknown = set(data) - {"cue", "ramp"}
-    if unknown:
-        raise SceneError(f"{path}: {label(sorted(unknown)[0])}: unknown key (known: cue, ramp)")
-    by_key = {s.key: s for s in scenes}
-    bars = bar_times(track)
-    duration = track.rows.shape[0] * track.hop_seconds
-    transitions = {p.stem for p in TRANSITIONS_DIR.glob("*.glsl")}
-    tempo = track.tempo or 120.0
+    check_keys(path, data, {"cue", "ramp"}, SceneError)
+    times = _Times(path, bar_times(track), track.rows.shape[0] * track.hop_seconds)
+    cues = _cues(path, _tables(path, data, "cue"), scenes, times, track.tempo or 120.0)
+    ramps = [_ramp(path, f"ramp[{i}]", entry, scenes, times)
+             for i, entry in enumerate(_tables(path, data, "ramp"))]
+    return cues, ramps
 
-    def time_of(entry: dict, where: str, key_s: str, key_bar: str) -> float:
+
+@dataclass(frozen=True)
+class _Times:
+    """A timeline's times: seconds, or bars of the file's beat grid."""
+
+    path: Path
+    bars: np.ndarray
+    duration: float
+
+    def of(self, entry: dict, where: str, key_s: str, key_bar: str) -> float:
+        """The time ``entry`` gives as ``key_s`` (seconds) or ``key_bar``, checked."""
+        path = self.path
         if (key_s in entry) == (key_bar in entry):
             raise SceneError(f"{path}: {where}: give either {key_s} (seconds) or {key_bar}")
         if key_s in entry:
             t = entry[key_s]
-            if not _number(t) or not math.isfinite(t) or t < 0:
+            if not is_number(t) or not math.isfinite(t) or t < 0:
                 raise SceneError(f"{path}: {where}.{key_s}: {shown(t)} is not a time >= 0")
-            if t > duration:
-                raise SceneError(f"{path}: {where}.{key_s}: {t:g} s is past the end ({duration:.1f} s)")
+            if t > self.duration:
+                raise SceneError(f"{path}: {where}.{key_s}: {t:g} s is past the end "
+                                 f"({self.duration:.1f} s)")
             return float(t)
         b = entry[key_bar]
-        if not isinstance(b, int) or isinstance(b, bool) or b < 1:
+        if not is_int(b) or b < 1:
             raise SceneError(f"{path}: {where}.{key_bar}: {shown(b)} is not a bar number (from 1)")
-        if b > len(bars):
+        if b > len(self.bars):
             raise SceneError(f"{path}: {where}.{key_bar}: bar {b} is past the end "
-                             f"(the file has {len(bars)} bars)")
-        return float(bars[b - 1])
+                             f"(the file has {len(self.bars)} bars)")
+        return float(self.bars[b - 1])
 
+
+def _cues(path: Path, entries: list[dict], scenes: list[Scene], times: _Times,
+          tempo: float) -> list[Cue]:
+    keys = [s.key for s in scenes]
+    transitions = {p.stem for p in TRANSITIONS_DIR.glob("*.glsl")}
     cues: list[Cue] = []
     busy_until = -1.0
-    for i, entry in enumerate(_tables(path, data, "cue")):
+    for i, entry in enumerate(entries):
         where = f"cue[{i}]"
-        _known(path, where, entry, _CUE_KEYS)
-        t = time_of(entry, where, "at", "bar")
-        scene = entry.get("scene")
-        if not isinstance(scene, str) or scene not in by_key:
-            raise SceneError(f"{path}: {where}.scene: unknown scene {shown(scene)} "
-                             f"(known: {', '.join(by_key)})")
-        transition = entry.get("transition", "")
-        if not isinstance(transition, str) or (transition and transition not in transitions):
-            raise SceneError(f"{path}: {where}.transition: unknown transition {shown(transition)} "
-                             f"(known: {', '.join(sorted(transitions))})")
-        seconds, beats = entry.get("duration", 0.0), entry.get("beats", 0.0)
-        if not _number(seconds) or not _number(beats) or not 0 <= seconds < math.inf \
-                or not 0 <= beats < math.inf:
-            raise SceneError(f"{path}: {where}: duration and beats must be numbers >= 0")
+        cue = read_cue(path, where, entry, scenes=keys, transitions=transitions,
+                       defaults=TIMELINE_CUE, error=SceneError, time_keys=_TIME_KEYS)
+        t = times.of(entry, where, *_TIME_KEYS)
         if t < busy_until - 1e-9:
             raise SceneError(f"{path}: {where}: at {t:g} s it overlaps the previous cue "
                              f"(busy until {busy_until:.2f} s)")
-        length = beats * 60.0 / tempo if beats else seconds
-        busy_until = t + length
-        cues.append(Cue(t, scene, transition or ("crossfade" if length else ""), seconds, beats))
+        # A quantised cue may wait up to a beat or a bar before its transition starts.
+        beat = 60.0 / tempo
+        wait = {"none": 0.0, "beat": beat, "bar": 4 * beat}[cue.quantize]
+        busy_until = t + wait + (cue.beats * beat if cue.beats else cue.duration)
+        cues.append(replace(cue, time=t))
     if not cues:
         raise SceneError(f"{path}: no [[cue]]: say which scene starts")
     if cues[0].time > 0:
         cues.insert(0, Cue(0.0, cues[0].scene))
+    return cues
 
-    ramps: list[Ramp] = []
-    for i, entry in enumerate(_tables(path, data, "ramp")):
-        where = f"ramp[{i}]"
-        _known(path, where, entry, _RAMP_KEYS)
-        key, name = entry.get("scene"), entry.get("param")
-        scene = by_key.get(key) if isinstance(key, str) else None
-        if scene is None:
-            raise SceneError(f"{path}: {where}.scene: unknown scene {shown(key)}")
-        param = scene.params.get(name) if isinstance(name, str) else None
-        if param is None or param.type not in ("float", "int"):
-            raise SceneError(f"{path}: {where}.param: {shown(name)} is not a number "
-                             f"parameter of {scene.key}")
-        start = time_of(entry, where, "start", "start_bar")
-        end = time_of(entry, where, "end", "end_bar")
-        if end < start:
-            raise SceneError(f"{path}: {where}: ends ({end:g} s) before it starts ({start:g} s)")
-        values = []
-        for key in ("from", "to"):
-            v = entry.get(key)
-            if not _number(v) or not param.low <= v <= param.high:
-                raise SceneError(f"{path}: {where}.{key}: {shown(v)} is outside "
-                                 f"{param.name}'s range [{param.low:g}, {param.high:g}]")
-            values.append(float(v))
-        ramps.append(Ramp(scene.key, param.name, start, end, *values))
-    return cues, ramps
+
+def _ramp(path: Path, where: str, entry: dict, scenes: list[Scene], times: _Times) -> Ramp:
+    check_keys(path, entry, _RAMP_KEYS, SceneError, where)
+    key, name = entry.get("scene"), entry.get("param")
+    scene = next((s for s in scenes if s.key == key), None) if isinstance(key, str) else None
+    if scene is None:
+        raise SceneError(f"{path}: {where}.scene: unknown scene {shown(key)}")
+    param = scene.params.get(name) if isinstance(name, str) else None
+    if param is None or param.type not in ("float", "int"):
+        raise SceneError(f"{path}: {where}.param: {shown(name)} is not a number "
+                         f"parameter of {scene.key}")
+    start = times.of(entry, where, "start", "start_bar")
+    end = times.of(entry, where, "end", "end_bar")
+    if end < start:
+        raise SceneError(f"{path}: {where}: ends ({end:g} s) before it starts ({start:g} s)")
+    values = []
+    for key in ("from", "to"):
+        v = entry.get(key)
+        if not is_number(v) or not param.low <= v <= param.high:
+            raise SceneError(f"{path}: {where}.{key}: {shown(v)} is outside "
+                             f"{param.name}'s range [{param.low:g}, {param.high:g}]")
+        values.append(float(v))
+    return Ramp(scene.key, param.name, start, end, *values)
 
 
 def _tables(path: Path, data: dict, key: str) -> list[dict]:
@@ -135,17 +146,6 @@ def _tables(path: Path, data: dict, key: str) -> list[dict]:
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise SceneError(f"{path}: {key}: expected [[{key}]] tables")
     return entries
-
-
-def _known(path: Path, where: str, entry: dict, allowed: set[str]) -> None:
-    for key in entry:
-        if key not in allowed:
-            raise SceneError(f"{path}: {where}.{label(key)}: unknown key "
-                             f"(known: {', '.join(sorted(allowed))})")
-
-
-def _number(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def auto_cues(track: FeatureTrack, scenes: list[Scene], *, bars_per_scene: int = 8,
