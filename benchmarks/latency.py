@@ -30,19 +30,21 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from visualizer.audio.ring import RingBuffer  # noqa: E402
-from visualizer.output.display.window import LiveOptions, run_live  # noqa: E402
+from visualizer.audio.source import LiveSource  # noqa: E402
+from visualizer.engine.live import run_live  # noqa: E402
+from visualizer.engine.live_options import LiveOptions  # noqa: E402
+from visualizer.output.display.window import WindowDisplay  # noqa: E402
 from visualizer.scenes.scene import discover  # noqa: E402
 
 SR = 48000
 
 
-class PacedInput:
+class PacedInput(LiveSource):
     """A sax-like tone delivered in real time, block by block, as a callback would."""
 
     def __init__(self, buffer: int):
         self.sample_rate, self.buffer = SR, buffer
         self.ring = RingBuffer(SR * 2)
-        self.overflows = 0
         t = np.arange(SR * 4) / SR
         self._signal = (0.3 * np.sin(2 * np.pi * 233 * t) * (np.sin(2 * np.pi * 0.5 * t) > -0.3)
                         ).astype(np.float32)
@@ -78,8 +80,8 @@ def main():
     size = tuple(int(v) for v in args.size.split("x"))
     scenes = discover()
     source = PacedInput(args.buffer)
-    result = run_live(source, scenes, scene=args.scene,
-                      options=LiveOptions(size=size, max_frames=args.frames))
+    result = run_live(source, scenes, scene=args.scene, display=WindowDisplay(size),
+                      options=LiveOptions(max_frames=args.frames))
     buffer_ms = 1000 * args.buffer / SR
     print(f"{result.frames} frames of '{args.scene}' at {args.size}, input buffer "
           f"{args.buffer} ({buffer_ms:.1f} ms), {result.late} late frames")

@@ -134,7 +134,7 @@ def _main(out: Path) -> None:
     pyglet.options["debug_gl"] = False   # as the live window does: moderngl checks its own calls
     import moderngl
 
-    from visualizer.engine.latency import FrameStats, LatencyMeter
+    from visualizer.output.display.stats import FrameStats, LatencyMeter
     from visualizer.output.display.hud import Hud, HudStats
 
     config = pyglet.gl.Config(major_version=3, minor_version=3, forward_compatible=True,

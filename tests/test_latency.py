@@ -10,7 +10,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from visualizer.engine.latency import FrameStats, LatencyMeter
+from visualizer.output.display.stats import FrameStats, LatencyMeter
 
 
 def test_latency_of_captures_passed_between_threads():

@@ -247,15 +247,14 @@ def test_latency_is_measured_from_real_capture_timestamps(xdisplay):
 UNTIL_HEARD = """
 import sys
 import numpy as np
-import pyglet
-import visualizer.output.display.window as window
+import visualizer.engine.live as live
 from visualizer.analysis.analyzer import AnalyzerSettings
 from visualizer.cli import main
 
 seconds, argv = float(sys.argv[1]), sys.argv[2:]
-run_live, heard = window.run_live, {"samples": 0, "clicks": []}
+run_live, heard = live.run_live, {"samples": 0, "clicks": []}
 
-def until_heard(source, scenes, *, scene, options):
+def until_heard(source, scenes, *, scene, display, options):
     drain = source.ring.drain
     def counted():
         block = drain()
@@ -266,11 +265,11 @@ def until_heard(source, scenes, *, scene, options):
     source.ring.drain = counted
     def stop(show, frame):
         if heard["samples"] >= seconds * source.sample_rate:
-            pyglet.app.exit()
+            display.stop()
     options.on_frame = stop
-    return run_live(source, scenes, scene=scene, options=options)
+    return run_live(source, scenes, scene=scene, display=display, options=options)
 
-window.run_live = until_heard
+live.run_live = until_heard
 code = main(["latency", *argv])
 # Clicks that must have flashed: those after the analysis' first window (which
 # compares the first sound with the silence before the stream began, so never
@@ -330,7 +329,10 @@ def test_devices_lists_the_screens(xdisplay):
 FAULTY = """
 import numpy as np
 from visualizer.audio.ring import RingBuffer
-from visualizer.output.display.window import LiveOptions, run_live
+from visualizer.audio.source import LiveSource
+from visualizer.engine.live import run_live
+from visualizer.engine.live_options import LiveOptions
+from visualizer.output.display.window import WindowDisplay
 from visualizer.scenes.scene import discover
 
 class Flaky(RingBuffer):
@@ -341,13 +343,14 @@ class Flaky(RingBuffer):
             raise RuntimeError("the input driver hiccuped")
         return super().drain()
 
-class Source:
+class Source(LiveSource):
     sample_rate, overflows = 48000, 0
     ring = Flaky(48000)
     def start(self): self.ring.write(np.full(4800, 0.3, np.float32), 0.0)
     def stop(self): pass
 
-r = run_live(Source(), discover(), scene="vortex", options=LiveOptions(size=(160, 90), max_frames=45))
+r = run_live(Source(), discover(), scene="vortex", display=WindowDisplay((160, 90)),
+             options=LiveOptions(max_frames=45))
 print("frames", r.frames, "faults", r.faults)
 """
 

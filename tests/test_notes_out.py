@@ -30,8 +30,9 @@ from sax_signals import horn
 from visualizer.analysis.analyzer import Analyzer
 from visualizer.control.midi import list_ports
 from visualizer.errors import ControlError
-from visualizer.output.notes_out import NoteEvent, NoteFollower, NoteOut, NoteSender, OscNoteSender, open_output
-from visualizer.output.recorder import LiveRecorder
+from visualizer.output.notes_out import NoteEvent, NoteFollower, NoteOut, NoteSender, open_output
+from visualizer.output.osc_out import OscNoteSender
+from recorder_rig import Rig
 
 SR = 48000
 FRAME = 800   # the live loop drains the input 60 times a second
@@ -179,7 +180,7 @@ def test_a_recording_writes_the_notes_beside_it_timed_from_its_start(tmp_path):
                 recorder.write_audio(block)
             analyzer.process(block)
             if recorder is None and i + FRAME >= SR:   # R pressed: recording from 1.0 s
-                recorder = LiveRecorder(ctx, (64, 36), tmp_path / "take.mp4", fps=30)
+                recorder = Rig(ctx, (64, 36), tmp_path / "take.mp4", fps=30)
                 notes.on_record(recorder)
                 start = (i + FRAME) / SR
         recorder.stop()
@@ -207,7 +208,7 @@ def test_a_recording_writes_the_notes_beside_it_timed_from_its_start(tmp_path):
 def test_a_note_sounding_at_stop_ends_with_the_recording(tmp_path):
     ctx = moderngl.create_standalone_context(require=330, backend="egl")
     try:
-        rec = LiveRecorder(ctx, (64, 36), tmp_path / "cut.mp4", fps=30)
+        rec = Rig(ctx, (64, 36), tmp_path / "cut.mp4", fps=30)
         rec.start_notes()
         rec.write_audio(np.zeros(SR // 2, np.float32))
         rec.note(mido.Message("note_off", note=60), 0.05)   # its note-on came before the start
@@ -303,15 +304,15 @@ def test_live_sends_the_notes_by_osc_and_records_them_as_mid(xdisplay, tmp_path)
 
 _HUD_PROBE = """
 import sys
-import visualizer.output.display.window as window
+import visualizer.engine.live as live
 from visualizer.cli import main
 
 seen = []
-fill = window._Live._fill_stats
+fill = live.LiveLoop._fill_stats
 def probe(self, frame, lost):
     fill(self, frame, lost)
     seen.append(self.stats.note)
-window._Live._fill_stats = probe
+live.LiveLoop._fill_stats = probe
 code = main(sys.argv[1:])
 print("notes seen", sorted(set(seen)))
 sys.exit(code)

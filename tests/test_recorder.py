@@ -14,6 +14,7 @@ import pytest
 
 from conftest import ROOT
 from visualizer.errors import OutputError
+from recorder_rig import Rig
 from visualizer.output.recorder import LiveRecorder, next_path
 
 SR, FPS = 48000, 30
@@ -115,7 +116,7 @@ def read_file(path):
 
 def test_frames_are_on_time_in_order_right_side_up_with_the_tone(ctx, picture, tmp_path):
     out = tmp_path / "show.mp4"
-    rec = LiveRecorder(ctx, (W, H), out, fps=FPS, sample_rate=SR)
+    rec = Rig(ctx, (W, H), out, fps=FPS, sample_rate=SR)
     times = display_times(3.0, stall=(1.0, 1.25))   # a hiccup: frames repeat over it
     expected = record(rec, picture, times)
     rec.stop()
@@ -134,21 +135,18 @@ def test_frames_are_on_time_in_order_right_side_up_with_the_tone(ctx, picture, t
 
 
 def test_a_60hz_display_reads_back_only_the_frames_it_needs(ctx, picture, tmp_path):
-    rec = LiveRecorder(ctx, (W, H), tmp_path / "half.mp4", fps=FPS, sample_rate=SR)
-    reads = []
-    real = rec._source
-    rec._source = lambda tex: reads.append(1) or real(tex)
+    rec = Rig(ctx, (W, H), tmp_path / "half.mp4", fps=FPS, sample_rate=SR)
     times = np.arange(120) / 60 + 0.001
     for i, t in enumerate(times):
         rec.submit(picture(i), float(t))
         settle(rec)
     rec.release()
-    assert len(reads) == 60 and rec.frames == 60
+    assert rec.reads == 60 and rec.frames == 60
 
 
 def test_a_stalled_encoder_drops_frames_and_the_render_thread_never_waits(ctx, picture, tmp_path):
     out = tmp_path / "stalled.mp4"
-    rec = LiveRecorder(ctx, (W, H), out, fps=FPS, sample_rate=SR)
+    rec = Rig(ctx, (W, H), out, fps=FPS, sample_rate=SR)
     gate = threading.Event()
     write_video = rec.writer.write_video
 
@@ -172,7 +170,7 @@ def test_a_stalled_encoder_drops_frames_and_the_render_thread_never_waits(ctx, p
 
 def test_an_odd_or_resized_window_is_cropped_or_scaled_to_the_file(ctx, picture, tmp_path):
     big = ctx.texture((W * 2, H * 2), 4)
-    rec = LiveRecorder(ctx, (W + 1, H + 1), tmp_path / "resized.mp4", fps=FPS, sample_rate=SR)
+    rec = Rig(ctx, (W + 1, H + 1), tmp_path / "resized.mp4", fps=FPS, sample_rate=SR)
     assert rec.size == (W, H)
     for i in range(12):
         tex = picture(i)
@@ -200,7 +198,7 @@ def test_submit_leaves_the_window_drawing_where_it_was(ctx, picture, tmp_path):
                        fragment_shader="#version 330\nout vec4 c; void main() { c = vec4(1, 0, 0, 1); }")
     vao = ctx.vertex_array(prog, [])
     other = ctx.texture((W * 2, H * 2), 4)
-    rec = LiveRecorder(ctx, (W, H), tmp_path / "bind.mp4", fps=FPS, sample_rate=SR)
+    rec = Rig(ctx, (W, H), tmp_path / "bind.mp4", fps=FPS, sample_rate=SR)
     for i, tex in enumerate((picture(0), other)):
         screen_fbo.use()
         ctx.viewport = (0, 0, 64, 32)
@@ -216,7 +214,7 @@ def test_submit_leaves_the_window_drawing_where_it_was(ctx, picture, tmp_path):
 
 def test_stop_in_finally_after_ctrl_c_leaves_a_playable_file(ctx, picture, tmp_path):
     out = tmp_path / "interrupted.mp4"
-    rec = LiveRecorder(ctx, (W, H), out, fps=FPS, sample_rate=SR)
+    rec = Rig(ctx, (W, H), out, fps=FPS, sample_rate=SR)
     with pytest.raises(KeyboardInterrupt):
         try:
             for i, t in enumerate(display_times(1.0)):
@@ -232,7 +230,7 @@ def test_stop_in_finally_after_ctrl_c_leaves_a_playable_file(ctx, picture, tmp_p
 
 
 def test_an_encoder_failure_stops_recording_and_is_raised_by_stop(ctx, picture, tmp_path):
-    rec = LiveRecorder(ctx, (W, H), tmp_path / "full.mp4", fps=FPS, sample_rate=SR)
+    rec = Rig(ctx, (W, H), tmp_path / "full.mp4", fps=FPS, sample_rate=SR)
 
     def full(rgb):
         raise OutputError("full.mp4: writing failed (No space left on device)")
@@ -248,7 +246,7 @@ def test_an_encoder_failure_stops_recording_and_is_raised_by_stop(ctx, picture, 
 
 def test_an_unwritable_path_is_one_line(ctx, tmp_path):
     with pytest.raises(OutputError) as e:
-        LiveRecorder(ctx, (W, H), tmp_path / "missing" / "show.mp4")
+        Rig(ctx, (W, H), tmp_path / "missing" / "show.mp4")
     assert "show.mp4" in str(e.value) and "does not exist" in str(e.value) and "\n" not in str(e.value)
 
 
@@ -265,11 +263,12 @@ def test_next_path_never_overwrites(tmp_path):
 
 _KILLED = """
 import sys, time, moderngl, numpy as np
-from visualizer.output.recorder import LiveRecorder
+sys.path.insert(0, "tests")
+from recorder_rig import Rig
 ctx = moderngl.create_standalone_context(require=330, backend="egl")
 tex = ctx.texture((96, 64), 4)
 fbo = ctx.framebuffer(color_attachments=[tex])
-rec = LiveRecorder(ctx, (96, 64), sys.argv[1])
+rec = Rig(ctx, (96, 64), sys.argv[1])
 i, told, start = 0, False, time.perf_counter()
 while True:   # a 60 Hz display
     time.sleep(max(0.0, start + i / 60 - time.perf_counter()))

@@ -9,7 +9,6 @@ the frame clock) and where the picture goes is the caller's business.
 
 from dataclasses import dataclass
 
-import moderngl
 import numpy as np
 
 from visualizer.analysis.analyzer import Analyzer, AnalyzerSettings
@@ -133,7 +132,7 @@ class Engine:
         if key not in self.renderer.scenes:
             raise SceneError(f"unknown scene '{key}' (known: {', '.join(self.keys)})")
 
-    def step(self, samples: np.ndarray, timing: FrameTiming, target: moderngl.Framebuffer,
+    def step(self, samples: np.ndarray, timing: FrameTiming, target,
              *, capture_time: float = float("nan"),
              size: tuple[int, int] | None = None,
              values: np.ndarray | None = None,
@@ -170,7 +169,7 @@ class Engine:
             return self.backing_frame
         return frame
 
-    def draw(self, frame: FeatureFrame, timing: FrameTiming, target: moderngl.Framebuffer,
+    def draw(self, frame: FeatureFrame, timing: FrameTiming, target,
              *, size: tuple[int, int] | None = None) -> None:
         """Draw the current scene, or the transition under way, for ``frame``."""
         size = size or target.size

@@ -1,15 +1,14 @@
 """Record the live picture with the input audio, off the render thread.
 
-The render thread hands over each picture it drew and the samples it drained,
-and never waits. Output frame k is at k / fps: a picture is read back only
-when a frame is due (a 60 Hz display recorded at 30 fps reads every other
-one), repeated over gaps, and dropped, counted, when the encoder is behind
-and no pooled array is free; the next picture then fills its frames, so the
-picture never drifts from the sound. The read-back is asynchronous, into one
-of two pixel-pack buffers; the older one, long finished by the GPU, is copied
-into a pooled array for the encoder thread. Audio goes through a ring buffer
-of several seconds and is lost only if that overruns (then replaced by
-silence, so the sync holds).
+A sink (``output/sink.py``): the render thread hands over the samples it
+drained and, through the shared read-back, the pictures, and never waits.
+Output frame k is at k / fps: a picture is asked for only when a frame is due
+(a 60 Hz display recorded at 30 fps takes every other one), repeated over
+gaps, and dropped, counted, when the encoder is behind and the read-back's
+pool has no free array; the next picture then fills its frames, so the
+picture never drifts from the sound. Audio goes through a ring buffer of
+several seconds and is lost only if that overruns (then replaced by silence,
+so the sync holds).
 
 MP4 and MOV recordings are fragmented (about one fragment a second) and
 flushed packet by packet: a show cut short by a crash or SIGKILL still leaves
@@ -28,13 +27,12 @@ import threading
 from collections import deque
 from pathlib import Path
 
-import moderngl
 import numpy as np
 
 from visualizer.audio.ring import RingBuffer
 from visualizer.errors import OutputError, VisualizerError
+from visualizer.output.sink import Picture, Sink
 from visualizer.output.video import VideoWriter
-from visualizer.render.shader_source import BLIT_FRAGMENT, link_program
 
 _STOP = object()
 _FRAGMENTED = (".mp4", ".m4v", ".mov")
@@ -55,23 +53,24 @@ class _LiveWriter(VideoWriter):
             self._video.options = {**self._video.options, "g": str(fps)}
 
 
-class LiveRecorder:
+class LiveRecorder(Sink):
     """Encodes the pictures and audio handed over by the render thread into
     ``path`` at a constant ``fps``, on its own thread.
 
     ``size`` is the window's (rounded down to even). Raises OutputError (one
-    line) if the file cannot be written. Call :meth:`stop`, then
-    :meth:`release`, on the render thread with the GL context current.
+    line) if the file cannot be written. Feed it through a ProgramOut; call
+    :meth:`stop` once the ProgramOut has flushed its pictures.
     """
 
-    def __init__(self, ctx: moderngl.Context, size: tuple[int, int], path: str | Path, *,
+    def __init__(self, size: tuple[int, int], path: str | Path, *,
                  fps: int = 30, sample_rate: int = 48000, codec: str | None = None,
-                 preset: str = "ultrafast", crf: int = 20, queued: int = 4,
-                 audio_seconds: float = 8.0):
+                 preset: str = "ultrafast", crf: int = 20,
+                 audio_seconds: float = 8.0, origin: float = 0.0):
         w, h = int(size[0]) & ~1, int(size[1]) & ~1
         if w <= 0 or h <= 0 or fps <= 0:
             raise OutputError(f"{path}: cannot record {size[0]}x{size[1]} at {fps} fps")
-        self.ctx, self.size, self.fps, self.sample_rate = ctx, (w, h), int(fps), sample_rate
+        self.size, self.fps, self.sample_rate = (w, h), int(fps), sample_rate
+        self.origin = origin     # the show's time (heard) when the recording starts
         self.writer = _LiveWriter(path, (w, h), self.fps, sample_rate=sample_rate,
                                   codec=codec, crf=crf, preset=preset)
         self.path = self.writer.path
@@ -82,18 +81,7 @@ class LiveRecorder:
         self._lost_until = 0
         self._stopped = False
         self._failure: BaseException | None = None
-        try:
-            self._pbos = [ctx.buffer(reserve=w * h * 3) for _ in range(2)]
-        except BaseException:
-            self.writer.abort()
-            raise
-        self._next_pbo = 0
-        self._pending: deque = deque()  # (pbo, pixels, frames) in order
-        self._direct: tuple | None = None  # (texture, its framebuffer)
-        self._scaler: tuple | None = None  # (program, vao, texture, framebuffer)
-        # Arrays: one per read-back in flight, `queued` waiting, one being
-        # encoded and the last picture, kept for padding at the end.
-        self._free = deque(np.empty((h, w, 3), np.uint8) for _ in range(queued + 4))
+        self._counts: deque = deque()   # output frames each asked-for picture fills
         self._work: queue.SimpleQueue = queue.SimpleQueue()
         self._audio = RingBuffer(int(audio_seconds * sample_rate))
         self._stereo = np.zeros((self._audio.capacity, 2), np.float32)
@@ -116,26 +104,33 @@ class LiveRecorder:
 
     # -- render thread ----------------------------------------------------
 
-    def submit(self, texture: moderngl.Texture, now: float) -> None:
-        """The picture just drawn into ``texture`` (RGBA8, bottom row first),
-        ``now`` seconds after the recording started. Never waits."""
+    def wants(self, now: float) -> bool:
+        """Is the picture of the show's time ``now`` needed?"""
         if self._stopped or self._failure is not None:
-            return
-        due = math.floor(now * self.fps) + 1  # frames 0 .. due-1 are at or before now
+            return False
+        due = math.floor((now - self.origin) * self.fps) + 1  # frames 0 .. due-1 are at or before now
         if due <= self.frames:
-            return                     # not needed: no read-back at all
-        if not self._free:             # encoder behind: the next picture fills in
-            self.dropped += due - max(self.frames, self._lost_until)
-            self._lost_until = due
-            return
-        pixels = self._free.popleft()
-        pbo = self._pbos[self._next_pbo]
-        self._next_pbo = (self._next_pbo + 1) % len(self._pbos)
-        self._source(texture).read_into(pbo, viewport=(0, 0, *self.size), components=3)
-        self._pending.append((pbo, pixels, due - self.frames))
+            return False               # not needed: no read-back at all
+        self._counts.append((due - self.frames, due))
         self.frames = due
-        if len(self._pending) == len(self._pbos):
-            self._collect()
+        return True
+
+    def lost(self, now: float) -> None:
+        """No array was free for the picture just asked for: the next one fills in."""
+        count, due = self._counts.pop()   # asked for just now, by wants()
+        self.frames -= count
+        self.dropped += due - max(self.frames, self._lost_until)
+        self._lost_until = due
+
+    def picture(self, picture: Picture) -> None:
+        count, _ = self._counts.popleft()
+        if self._stopped or self._failure is not None:
+            picture.release()
+            return
+        self._work.put((picture, count))
+
+    def audio(self, block: np.ndarray, time: float) -> None:
+        self.write_audio(block)
 
     def write_audio(self, block: np.ndarray) -> None:
         """Mono float32 samples drained from the input this frame. Never waits."""
@@ -189,43 +184,6 @@ class LiveRecorder:
             raise OutputError(f"{self.midi_path}: cannot write the notes "
                               f"({e.strerror or e})") from None
 
-    def _source(self, texture: moderngl.Texture) -> moderngl.Framebuffer:
-        """A framebuffer holding the picture at the recording's size."""
-        tw, th = texture.size
-        w, h = self.size
-        if tw - w in (0, 1) and th - h in (0, 1):  # an odd size loses its top row
-            if self._direct is None or self._direct[0] is not texture:
-                if self._direct is not None:
-                    self._direct[1].release()
-                self._direct = (texture, self.ctx.framebuffer(color_attachments=[texture]))
-            return self._direct[1]
-        return self._scale(texture)  # the window was resized: stretch to the file's size
-
-    def _scale(self, texture: moderngl.Texture) -> moderngl.Framebuffer:
-        ctx = self.ctx
-        if self._scaler is None:
-            prog = link_program(ctx, BLIT_FRAGMENT)
-            prog["image"].value = 0
-            prog["size"].value = tuple(float(v) for v in self.size)
-            out = ctx.texture(self.size, 4)
-            self._scaler = (prog, ctx.vertex_array(prog, []), out,
-                            ctx.framebuffer(color_attachments=[out]))
-        _, vao, _, fbo = self._scaler
-        bound, viewport = ctx.fbo, ctx.viewport  # the window goes on drawing where it was
-        texture.use(0)
-        fbo.use()
-        ctx.viewport = (0, 0, *self.size)
-        vao.render(moderngl.TRIANGLES, vertices=3)
-        if bound is not None:
-            bound.use()
-            ctx.viewport = viewport
-        return fbo
-
-    def _collect(self) -> None:
-        pbo, pixels, frames = self._pending.popleft()
-        pbo.read_into(pixels)  # the GPU finished this one a frame ago
-        self._work.put((pixels, frames))
-
     # -- encoder thread ---------------------------------------------------
 
     def _encode(self) -> None:
@@ -240,13 +198,15 @@ class LiveRecorder:
                 if item is _STOP:
                     break
                 if item is not None:
-                    pixels, frames = item
+                    picture, frames = item
                     for _ in range(frames):
-                        self.writer.write_video(pixels[::-1])  # GL rows run bottom-up
+                        self.writer.write_video(picture.pixels)
                     if last is not None:
-                        self._free.append(last)
-                    last = pixels
+                        last.release()
+                    last = picture   # kept for padding at the end
             self._pad(last)
+            if last is not None:
+                last.release()
         except BaseException as e:  # kept for stop(), which raises it
             self._failure = e
             self.error = str(e)
@@ -275,7 +235,7 @@ class LiveRecorder:
         writer, fps, sr = self.writer, self.fps, self.sample_rate
         needed = -(-writer.samples * fps // sr)
         while last is not None and writer.frames < needed:
-            writer.write_video(last[::-1])
+            writer.write_video(last.pixels)
         self._write_silence(round(writer.frames * sr / fps) - writer.samples)
 
     # -- lifetime ---------------------------------------------------------
@@ -286,9 +246,9 @@ class LiveRecorder:
         Idempotent; safe in a ``finally:`` after KeyboardInterrupt. Raises
         OutputError if the encoder failed on the way (``error`` says why), or
         if the notes' .mid could not be written (the video is finished first).
-        With ``wait=False`` only the read-backs (GL) happen here; the
-        encoder's queue and the file are finished on a thread of their own,
-        so the render thread does not stall (errors then go to ``error``).
+        With ``wait=False`` the encoder's queue and the file are finished on
+        a thread of their own, so the render thread does not stall (errors
+        then go to ``error``).
         """
         if self._stopped:
             return
@@ -299,15 +259,6 @@ class LiveRecorder:
                 self._write_notes()   # a few kilobytes: the render thread can afford it
             except OutputError as e:
                 notes_error = e        # the video is finished first, then this is raised
-        try:
-            while self._pending:
-                self._collect()
-        except moderngl.Error:
-            self._pending.clear()  # the context is gone; the end is padded instead
-        except BaseException:
-            self._pending.clear()
-            self._finish()
-            raise
         if not wait:
             self._closer = threading.Thread(target=self._finish_quietly, name="recorder-close")
             self._closer.start()   # not a daemon: the program waits for the file to be whole
@@ -342,18 +293,8 @@ class LiveRecorder:
             raise self._failure
 
     def release(self) -> None:
-        """Release the GL objects (stopping first if need be)."""
-        try:
-            self.stop()
-        finally:
-            objs = list(self._pbos)
-            if self._direct is not None:
-                objs.append(self._direct[1])
-            if self._scaler is not None:
-                objs += [self._scaler[1], self._scaler[0], self._scaler[3], self._scaler[2]]
-            for obj in objs:
-                obj.release()
-            self._pbos, self._direct, self._scaler = [], None, None
+        """Stop (if need be); kept for callers that release what they made."""
+        self.stop()
 
 
 def next_path(path: str | Path) -> Path:

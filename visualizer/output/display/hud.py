@@ -11,19 +11,11 @@ second and only when they changed, because a new text is re-laid out.
 
 import math
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from visualizer.analysis.pitch import note_name
-from visualizer.engine.latency import FrameStats, LatencyMeter
-
-CLIP_DBFS = -0.1
-"""A sample peak at or above this counts as clipping."""
-CLIP_HOLD = 1.5
-"""Seconds the clip lamp stays lit after the last clipped peak."""
-TEXT_RATE = 8.0
-"""Label texts change at most this many times a second."""
+from visualizer.analysis.tuning import note_name
+from visualizer.output.display.stats import CLIP_DBFS, CLIP_HOLD, TEXT_RATE, FrameStats, HudStats, LatencyMeter  # noqa: F401
 
 METER_FLOOR = -60.0      # dBFS at the meter's left end
 METER_AMBER = -12.0      # green below, amber from here
@@ -44,46 +36,6 @@ LAMP_OFF = (62, 30, 30, 255)
 GRAPH_OK = (110, 190, 160, 190)
 GRAPH_LATE = (255, 96, 64, 255)
 FONT = ["DejaVu Sans Mono", "Menlo", "Consolas", "Liberation Mono", "monospace"]
-
-
-@dataclass
-class HudStats:
-    """Everything the HUD shows; the render loop updates one in place.
-
-    ``frames`` and ``latency`` are the loop's own meters (the HUD reads the
-    frame rate, late frames, the frame-time ring and latency percentiles
-    from them). Levels are dBFS; ``note`` is a MIDI number, -1 when
-    unvoiced; ``tempo`` 0 means not known yet.
-    """
-
-    frames: FrameStats = field(default_factory=FrameStats)
-    latency: LatencyMeter = field(default_factory=LatencyMeter)
-    level_dbfs: float = -120.0
-    clipping: bool = False
-    tempo: float = 0.0
-    beat_phase: float = 0.0
-    note: int = -1
-    cents: float = 0.0
-    scene: str = ""
-    next_cue: str = ""
-    input_overflows: int = 0
-    dropped_frames: int = 0
-    recording: bool = False
-    blackout: bool = False
-    freeze: bool = False
-    auto: bool = False
-    warnings: str = ""
-    clip_until: float = -math.inf
-
-    def set_level(self, level_dbfs: float, peak_dbfs: float, now: float) -> None:
-        """Set the level, and light ``clipping`` for CLIP_HOLD s after a peak >= CLIP_DBFS.
-
-        ``now`` is in seconds on any steady clock (``time.perf_counter()``).
-        """
-        self.level_dbfs = level_dbfs
-        if peak_dbfs >= CLIP_DBFS:
-            self.clip_until = now + CLIP_HOLD
-        self.clipping = now < self.clip_until
 
 
 def note_text(note: int, cents: float) -> str:

@@ -1,0 +1,83 @@
+"""The keyboard, as names: what each key does in a show, and MIDI learn's
+keys. A display turns its toolkit's key events into names (``LEFT``,
+``SPACE``, ``B``, ``1``...: pyglet's symbol strings without the leading
+underscore) and hands them to :meth:`Keys.press`; nothing here knows a
+windowing toolkit."""
+
+from visualizer.control.bus import TOGGLE, Command, ControlBus
+
+KEYMAP = {"LEFT": ("prev_scene",), "RIGHT": ("next_scene",), "UP": ("prev_cue",),
+          "DOWN": ("next_cue",), "PAGEUP": ("prev_cue",), "PAGEDOWN": ("next_cue",),
+          "SPACE": ("tap",), "B": ("blackout", TOGGLE), "F": ("freeze", TOGGLE),
+          "H": ("hud", TOGGLE), "R": ("record", TOGGLE), "A": ("auto", TOGGLE)}
+"""A key's command (and its value: TOGGLE flips a switch). 1-9 pick a scene."""
+
+MODIFIERS = frozenset(("LSHIFT", "RSHIFT", "LCTRL", "RCTRL", "LALT", "RALT", "LMETA", "RMETA",
+                       "CAPSLOCK"))
+
+LEARN_ACTIONS = {"I": "intensity", "N": "next_cue", "P": "prev_cue", "T": "tap",
+                 "B": "blackout", "F": "freeze", "R": "record", "A": "auto", "H": "hud"}
+LEARN_HINT = "MIDI learn: 1-9 a parameter, S the scene, I N P T B F R A H an action"
+
+
+class Keys:
+    """Key presses to commands on ``bus``; ``L`` starts MIDI learn when there
+    is a ``learn`` (a MidiLearn): then the next key names what the control
+    moved binds to."""
+
+    def __init__(self, bus: ControlBus, learn=None):
+        self.bus, self.learn = bus, learn
+        self.learning = False     # L pressed: the next key picks what MIDI learn binds
+
+    def press(self, name: str, scene: str = "", params: tuple = ()) -> bool:
+        """One key, by name; ``scene`` and its ``params`` are on screen now
+        (what learn's 1-9 and S bind). False for Esc outside learn: quit."""
+        name = name.lstrip("_") or name
+        if self.learning:
+            self._learn_key(name, scene, params)
+        elif name == "L" and self.learn is not None:
+            self.learning = True
+            self.learn.listen()   # a control moved now is bound by the key that follows
+        elif name.isdigit() and 1 <= int(name) <= 9:
+            self.bus.post(Command("scene_index", value=int(name) - 1, source="key"))
+        elif name in KEYMAP:
+            action, *value = KEYMAP[name]
+            self.bus.post(Command(action, value=value[0] if value else 0.0, source="key"))
+        elif name == "ESCAPE":
+            return False
+        return True
+
+    def _learn_key(self, name: str, scene: str, params: tuple) -> None:
+        """In learn mode: 1-9 pick a parameter of the current scene, S the
+        scene itself, a letter an action (I intensity, N/P next/previous cue,
+        T tap, B blackout, F freeze, R record, A auto, H HUD); Esc cancels.
+        The control moved since L, or else the next one, is bound to it and
+        saved."""
+        if name in MODIFIERS:
+            return   # Shift and friends: still waiting for the key
+        learn, self.learning = self.learn, False
+        target = None
+        if name.isdigit() and 1 <= int(name) <= len(params):
+            target = ("param", scene, params[int(name) - 1])
+        elif name == "S":
+            target = ("scene", scene)
+        elif name in LEARN_ACTIONS:
+            target = LEARN_ACTIONS[name]
+        try:
+            if target is None:   # Esc, or a key that names nothing: MIDI works as before
+                learn.cancel()
+            else:
+                learn.arm(target)
+        except Exception as e:  # noqa: BLE001 -- a target that cannot be bound is shown, not fatal
+            learn.cancel()
+            self.bus.failed += 1
+            self.bus.last_error = f"MIDI learn: {e}"
+
+    def hint(self) -> str:
+        """What the HUD says about MIDI learn now ('' nothing)."""
+        learn = self.learn
+        if self.learning:
+            return LEARN_HINT
+        if learn is not None and (learn.armed or learn.last):
+            return f"MIDI learn: {learn.last or 'move a control'}"
+        return ""
