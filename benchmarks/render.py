@@ -64,7 +64,7 @@ import numpy as np
 
 import visualizer.engine.offline as offline
 from visualizer.analysis.features import FeatureFrame
-from visualizer.analysis.track import analyze_file
+from visualizer.analysis.from_file import analyze_file
 from visualizer.audio.demo import demo_track, write_wav
 from visualizer.output.video import VideoWriter
 from visualizer.render.renderer import Renderer

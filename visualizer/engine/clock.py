@@ -18,11 +18,12 @@ def _date_tuple(when: _dt.datetime) -> tuple[float, float, float, float]:
 class FrameClock:
     """Offline: frame k is at k / fps, whatever the wall clock says."""
 
-    def __init__(self, fps: float, *, start: float = 0.0):
+    def __init__(self, fps: float, *, start: float = 0.0, first: int = 0):
+        """Frame k is at ``start + k / fps``; the first tick is frame ``first``."""
         self.fps = fps
         self.start = start
         self.timing = FrameTiming(fps=fps, delta=1.0 / fps)
-        self._frame = -1
+        self._frame = first - 1
 
     def tick(self) -> FrameTiming:
         """Advance one frame and return its timing (the same object, updated)."""

@@ -1,37 +1,41 @@
 """Offline rendering: an audio file in, a video file with that audio out.
 
-Two passes. First the whole file is analysed with zero lag (a FeatureTrack).
-Then frame k, at time start + k / fps (never the wall clock), draws with the
-track's features for that time, each onset and beat on the frame nearest it
+Plan, render the chunks, assemble. First the whole file is analysed with
+zero lag (a FeatureTrack) and the render is planned (``engine/plan.py``).
+Then each chunk is rendered by itself into a segment: frame k, at time
+start + k / fps (never the wall clock), draws with the track's features for
+that time, each onset and beat on the frame nearest it
 (``FeatureTrack.frames``); the streaming analyzer, which still makes the
 bands and the audio texture, reads half a window ahead so those are centred
-on the frame's time too. Drawing, read-back and encoding overlap (see
-``output/pipeline.py``). Stopping with Ctrl-C finishes the file with what was
-rendered; any other failure removes it, so nothing half-written pretends to
-be complete.
+on the frame's time too. Drawing, read-back and encoding overlap (the
+read-back in ``output/sink.py``, the encoder thread in ``output/encode.py``).
+Last the segments are joined without re-encoding and the sound is muxed
+once (``output/assemble.py``). Stopping with Ctrl-C finishes the file with
+what was rendered; any other failure removes it, so nothing half-written
+pretends to be complete.
 """
 
-import math
+import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from visualizer.analysis.analyzer import Analyzer, AnalyzerSettings
-from visualizer.analysis.track import FeatureTrack, analyze_file
+from visualizer.analysis.from_file import analyze_file
+from visualizer.analysis.track import FeatureTrack
 from visualizer.audio.file_source import FileSource, mono
 from visualizer.engine.clock import FrameClock
 from visualizer.engine.core import Engine
-from visualizer.errors import AudioFileError, VisualizerError
-from visualizer.output.pipeline import FramePipeline
+from visualizer.engine.plan import CHUNK_SECONDS, SETTLE_S, Chunk, Encoding, RenderPlan, make_plan
+from visualizer.output.assemble import assemble
+from visualizer.output.encode import VideoSink
 from visualizer.output.progress import Progress
-from visualizer.output.video import VideoWriter
-from visualizer.scenes.cues import Ramp
-from visualizer.render.renderer import Renderer
-from visualizer.scenes.cues import Cue
+from visualizer.output.sink import ProgramOut
+from visualizer.output.video import VideoWriter, check_target, codec_for, png_files
+from visualizer.render.renderer import OffscreenTarget, Renderer
+from visualizer.scenes.cues import Cue, Ramp
 from visualizer.scenes.scene import Scene
-
-_SETTLE_S = 2.0  # audio analysed before --start so the automatic gain has settled
 
 
 @dataclass
@@ -46,11 +50,13 @@ class RenderOptions:
     codec: str | None = None
     crf: int = 18
     preset: str = "veryfast"
+    threads: int = 0
     render_scale: float = 1.0
     sample_rate: int = 48000
     progress: bool = True
     settings: AnalyzerSettings | None = None
     ramps: list[Ramp] = field(default_factory=list)
+    chunk_seconds: float = CHUNK_SECONDS
 
 
 def render_file(audio: Path, out: Path, *, scenes: list[Scene], cues: list[Cue],
@@ -61,86 +67,179 @@ def render_file(audio: Path, out: Path, *, scenes: list[Scene], cues: list[Cue],
     ``track`` is the file's analysis when the caller already made it.
     """
     opt = options or RenderOptions()
-    sr = opt.sample_rate
-    settings = opt.settings or AnalyzerSettings(sample_rate=sr)
-    track = track or analyze_file(audio, sample_rate=sr, settings=settings)
-    total = track.rows.shape[0] * track.hop_seconds
-    if opt.start < 0 or opt.start >= max(total, 1e-9):
-        raise VisualizerError(f"--start {opt.start:g} s is outside {audio} (0 to {total:.1f} s)")
-    end = total if opt.duration is None else min(total, opt.start + opt.duration)
-    n_frames = math.ceil((end - opt.start) * opt.fps - 1e-9)
-    if n_frames < 1:  # no analysis hop at all: nothing to draw, and no file to leave
-        raise AudioFileError(f"{audio}: too short to render: less than "
-                             f"{track.hop_seconds * 1000:.1f} ms of audio")
-    source = FileSource(audio, sample_rate=sr, report=False)  # the analysis reported repairs
-    renderer = Renderer.headless(sample_rate=sr, render_scale=opt.render_scale)
-    writer = pipeline = None
+    settings = opt.settings or AnalyzerSettings(sample_rate=opt.sample_rate)
+    track = track or analyze_file(audio, sample_rate=opt.sample_rate, settings=settings)
+    plan = make_plan(audio, track, scenes, cues, ramps=opt.ramps, size=opt.size, fps=opt.fps,
+                     start=opt.start, duration=opt.duration, supersample=opt.supersample,
+                     render_scale=opt.render_scale, sample_rate=opt.sample_rate,
+                     settings=settings, chunk_seconds=opt.chunk_seconds,
+                     encoding=Encoding(opt.codec, opt.crf, opt.preset, opt.threads))
+    return render_plan(plan, Path(out), progress=opt.progress)
+
+
+def render_plan(plan: RenderPlan, out: Path, *, progress: bool = True) -> int:
+    """Render every chunk of ``plan`` in turn, then assemble ``out``."""
+    codec = codec_for(out, plan.encoding.codec)
+    check_target(out, codec)
+    bar = Progress(plan.frames, label=out.name) if progress else None
+    parts = Segments(out, codec)
     frames = 0
     try:
-        used = {c.scene for c in cues}
-        analyzer = Analyzer(replace(settings, musical=False))
-        engine = Engine(renderer, [s for s in scenes if s.key in used], scene=cues[0].scene,
-                        analyzer=analyzer)
-        lookahead = settings.n_fft // 2
-        writer = VideoWriter(out, opt.size, opt.fps, sample_rate=sr, codec=opt.codec,
-                             crf=opt.crf, preset=opt.preset)
-        pipeline = FramePipeline(renderer.ctx, opt.size, writer, supersample=opt.supersample)
-        big = (opt.size[0] * opt.supersample, opt.size[1] * opt.supersample)
-        consumed = _settle(source, analyzer, opt.start, sr)
-        clock = FrameClock(opt.fps, start=opt.start)
-        frames_of = track.frames(opt.fps, start=opt.start)  # each event on its nearest frame
-        bar = Progress(n_frames, label=Path(out).name) if opt.progress else None
-        mono_buf = np.empty(sr, np.float32)
-        audio_from = round(opt.start * sr)
-        cue_index = 0
-        while cue_index + 1 < len(cues) and cues[cue_index + 1].time <= opt.start:
-            cue_index += 1
-            engine.select(cues[cue_index].scene)
-        try:
-            for _ in range(n_frames):
-                timing = clock.tick()
-                now = round(timing.time * sr)
-                block = source.read(max(now + lookahead - consumed, 0))
-                consumed += block.shape[0]
-                # The file's audio from the start, up to this frame's time.
-                a0 = max(audio_from - (consumed - block.shape[0]), 0)
-                a1 = min(block.shape[0], round(end * sr) - (consumed - block.shape[0]))
-                audio_part = block[a0:max(a0, a1)]
-                while cue_index + 1 < len(cues) and cues[cue_index + 1].time <= timing.time:
-                    cue_index += 1
-                    engine.request(cues[cue_index], timing.time)
-                for ramp in opt.ramps:
-                    engine.states[ramp.scene].set(ramp.param, ramp.value(timing.time))
-                if block.shape[0] > mono_buf.shape[0]:
-                    mono_buf = np.empty(block.shape[0], np.float32)
-                engine.step(mono(block, mono_buf[:block.shape[0]]), timing, pipeline.source_fbo,
-                            size=big, values=frames_of.values(timing.time))
-                pipeline.submit(audio_part)
-                frames += 1
+        for chunk in plan.chunks():
+            try:
+                done = frames
+                frames += render_chunk(plan, chunk, parts.path(chunk),
+                                       on_frame=(lambda k: bar.update(done + k)) if bar else None)
+                parts.frames = frames
+            except ChunkStopped as stop:
+                frames += stop.frames
+                parts.join(plan, [c for c in plan.chunks() if c.first < chunk.first], stop.frames)
                 if bar:
-                    bar.update(frames)
-        except KeyboardInterrupt:
-            pipeline.finish()  # a playable file of what was rendered
-            if bar:
-                bar.close(frames)
-            raise RenderStopped(out, frames, opt.fps) from None
-        tail = source.read(max(round(end * sr) - consumed, 0))
-        pipeline.finish(tail)
+                    bar.close(frames)
+                raise RenderStopped(out, frames, plan.fps) from None
+        parts.join(plan, plan.chunks())
         if bar:
             bar.close(frames)
         return frames
     except RenderStopped:
         raise
     except BaseException:
-        if writer is not None:
-            writer.abort()
-            _remove(writer.written_files())
+        parts.remove_all()
         raise
     finally:
-        if pipeline is not None:
-            pipeline.release()
+        parts.tidy()
+
+
+def render_chunk(plan: RenderPlan, chunk: Chunk, path: Path, *, on_frame=None) -> int:
+    """Render ``chunk`` of ``plan`` into the segment ``path`` by itself; its frame count.
+
+    The same plan and chunk give the same segment in any process. Ctrl-C
+    finishes the segment with the frames drawn and raises ChunkStopped.
+    """
+    sr, fps, settings = plan.sample_rate, plan.fps, plan.settings
+    enc = plan.encoding
+    big = (plan.size[0] * plan.supersample, plan.size[1] * plan.supersample)
+    source = FileSource(plan.audio, sample_rate=sr, report=False)  # the analysis reported repairs
+    renderer = Renderer.headless(sample_rate=sr, render_scale=plan.render_scale)
+    out = sink = None
+    try:
+        first = chunk.first - chunk.preroll
+        t0 = plan.time_of(first)
+        cue_index = plan.cue_at(t0)
+        analyzer = Analyzer(replace(settings, musical=False))
+        engine = Engine(renderer, plan.scenes, scene=plan.cues[cue_index].scene,
+                        analyzer=analyzer)
+        writer = VideoWriter(path, plan.size, fps, sample_rate=sr, audio=False,
+                             codec=codec_for(path, enc.codec), crf=enc.crf, preset=enc.preset,
+                             threads=enc.threads, first_number=chunk.first + 1)
+        sink = VideoSink(writer)
+        out = ProgramOut(renderer.ctx, supersample=plan.supersample, in_flight=3, pool=8,
+                         wait=True)
+        out.add(sink)
+        target = OffscreenTarget(renderer.ctx, big, renderer.activate)
+        feed = _Feed(source, analyzer, t0, settings.n_fft // 2, sr)
+        clock = FrameClock(fps, start=plan.start, first=first)
+        frames_of = plan.track.frames(fps, start=plan.start)  # each event on its nearest frame
+        kept = 0
+        try:
+            for j in range(chunk.preroll + chunk.count):
+                timing = clock.tick()
+                while cue_index + 1 < len(plan.cues) and plan.cues[cue_index + 1].time <= timing.time:
+                    cue_index += 1
+                    engine.request(plan.cues[cue_index], timing.time)
+                for ramp in plan.ramps:
+                    engine.states[ramp.scene].set(ramp.param, ramp.value(timing.time))
+                engine.step(feed.until(timing.time), timing, target.fbo, size=big,
+                            values=frames_of.values(timing.time))
+                if j >= chunk.preroll:
+                    out.frame(target.texture, timing.frame, timing.time)
+                    kept += 1
+                    if on_frame is not None:
+                        on_frame(kept)
+        except KeyboardInterrupt:
+            out.flush()
+            sink.close()   # a playable segment of what was rendered
+            raise ChunkStopped(kept) from None
+        out.flush()
+        sink.close()
+        return kept
+    except ChunkStopped:
+        raise   # its segment is whole
+    except BaseException:
+        if sink is not None:
+            sink.abort()
+            _remove(sink.writer.written_files())
+        raise
+    finally:
+        if out is not None:
+            out.release()
         source.close()
         renderer.release()
+
+
+class _Feed:
+    """The file's mono samples for the streaming analyzer, half a window ahead
+    of each frame's time, after settling on the seconds before the first."""
+
+    def __init__(self, source: FileSource, analyzer: Analyzer, start: float, lookahead: int,
+                 sr: int):
+        self.source, self.lookahead, self.sr = source, lookahead, sr
+        self.consumed = _settle(source, analyzer, start, sr)
+        self._mono = np.empty(sr, np.float32)
+
+    def until(self, t: float) -> np.ndarray:
+        block = self.source.read(max(round(t * self.sr) + self.lookahead - self.consumed, 0))
+        self.consumed += block.shape[0]
+        if block.shape[0] > self._mono.shape[0]:
+            self._mono = np.empty(block.shape[0], np.float32)
+        return mono(block, self._mono[:block.shape[0]])
+
+
+def _settle(source: FileSource, analyzer: Analyzer, start: float, sr: int) -> int:
+    """Skip to ``start``, analysing the last seconds before it; returns samples read."""
+    skip = max(round(start * sr) - round(SETTLE_S * sr), 0)
+    consumed = 0
+    while consumed < skip:
+        consumed += source.read(min(sr, skip - consumed)).shape[0]
+        if source.at_end():
+            break
+    before = source.read(max(round(start * sr) - consumed, 0))
+    consumed += before.shape[0]
+    analyzer.process(mono(before))
+    return consumed
+
+
+class Segments:
+    """Where a render's segments are written, and their joining into ``out``.
+    A PNG sequence needs no joining: each chunk writes its own numbered files."""
+
+    def __init__(self, out: Path, codec: str):
+        self.out, self.codec = out, codec
+        self.folder = out.with_name(f".{out.name}.segments")
+        self.frames = 0   # frames in the finished chunks (a PNG sequence's files)
+
+    def path(self, chunk: Chunk) -> Path:
+        if self.codec == "png":
+            return self.out
+        self.folder.mkdir(exist_ok=True)
+        return self.folder / f"{chunk.index:05d}{self.out.suffix}"
+
+    def join(self, plan: RenderPlan, chunks: list[Chunk], partial: int | None = None) -> None:
+        """Assemble ``chunks`` (and a last one of ``partial`` frames) into ``out``."""
+        if self.codec == "png":
+            return
+        counts = [c.count for c in chunks] + ([partial] if partial else [])
+        paths = [self.folder / f"{i:05d}{self.out.suffix}" for i in range(len(counts))]
+        assemble(paths, counts, self.out, fps=plan.fps, audio=plan.audio, start=plan.start,
+                 end=min(plan.end, plan.start + sum(counts) / plan.fps),
+                 sample_rate=plan.sample_rate, codec=self.codec)
+
+    def remove_all(self) -> None:
+        """After a failure: the output too, so nothing half-written pretends to be whole."""
+        _remove(png_files(self.out, 1, self.frames) if self.codec == "png" else [self.out])
+
+    def tidy(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _remove(files: list[Path]) -> None:
@@ -153,23 +252,17 @@ def _remove(files: list[Path]) -> None:
             pass  # the real error is on its way up; a file left behind is the lesser harm
 
 
+class ChunkStopped(KeyboardInterrupt):
+    """Ctrl-C during a chunk: its segment holds ``frames`` frames."""
+
+    def __init__(self, frames: int):
+        super().__init__(frames)
+        self.frames = frames
+
+
 class RenderStopped(KeyboardInterrupt):
     """Ctrl-C during a render: the file holds the frames rendered so far."""
 
     def __init__(self, path: Path, frames: int, fps: int):
         super().__init__(f"stopped: {path} holds the first {frames} frames ({frames / fps:.2f} s)")
         self.path, self.frames = path, frames
-
-
-def _settle(source: FileSource, analyzer: Analyzer, start: float, sr: int) -> int:
-    """Skip to ``start``, analysing the last seconds before it; returns samples read."""
-    skip = max(round(start * sr) - round(_SETTLE_S * sr), 0)
-    consumed = 0
-    while consumed < skip:
-        consumed += source.read(min(sr, skip - consumed)).shape[0]
-        if source.at_end():
-            break
-    before = source.read(max(round(start * sr) - consumed, 0))
-    consumed += before.shape[0]
-    analyzer.process(mono(before))
-    return consumed

@@ -11,6 +11,7 @@ from visualizer.analysis.track import FeatureTrack, analyze
 from visualizer.audio.file_source import FileSource, mono
 from visualizer.engine.clock import FrameClock
 from visualizer.engine.core import Engine
+from visualizer.engine.plan import SETTLE_S
 from visualizer.errors import AudioFileError, OutputError, VisualizerError
 from visualizer.render.renderer import Renderer
 from visualizer.scenes.scene import Scene
@@ -53,7 +54,7 @@ def render_stills(samples: np.ndarray, scenes: list[Scene], times: list[float],
             warmup = _FEEDBACK_WARMUP_S if scene.buffers else 0.0
             for t in times:
                 engine.analyzer = Analyzer(settings)
-                start = max(0.0, t - warmup - 2.0)  # two seconds settle the automatic gain
+                start = max(0.0, t - warmup - SETTLE_S)  # the automatic gain settles
                 clock = FrameClock(_FPS, start=max(0.0, t - warmup))
                 engine.analyzer.process(samples[int(start * sample_rate):
                                                 int(clock.start * sample_rate) + lookahead])

@@ -66,20 +66,21 @@ class VideoWriter:
 
     Frames get presentation times k / fps and audio sample-exact times, so
     the two stay in sync however the calls interleave. A PNG sequence writes
-    ``name_00001.png``... (``%05d`` in the path chooses the pattern) and no audio.
+    ``name_00001.png``... (``%05d`` in the path chooses the pattern; a chunk
+    of a render starts at ``first_number``) and no audio. ``threads`` pins
+    the encoder's threads (0: its own choice).
     """
 
     def __init__(self, path: str | Path, size: tuple[int, int], fps: int, *,
                  sample_rate: int = 48000, audio: bool = True, codec: str | None = None,
-                 crf: int = 18, preset: str = "veryfast"):
+                 crf: int = 18, preset: str = "veryfast", threads: int = 0,
+                 first_number: int = 1):
         self.path = Path(path)
         self.codec = codec_for(self.path, codec)
         spec = CODECS[self.codec]
         w, h = size
-        try:
-            self._check_target()
-        except (OSError, RuntimeError) as e:  # a name too long, a loop of links
-            raise OutputError(f"{self.path}: cannot write video ({_reason(e)})") from None
+        self.size = (int(w), int(h))
+        check_target(self.path, self.codec)
         if spec.pix_fmt.startswith("yuv420") and (w % 2 or h % 2):
             raise OutputError(f"{self.path}: {self.codec} needs an even width and height, got {w}x{h}")
         target, fmt = str(self.path), None
@@ -87,8 +88,10 @@ class VideoWriter:
             target = str(self.path) if "%" in self.path.name else str(
                 self.path.with_name(self.path.stem + "_%05d.png"))
             fmt = "image2"
+        self.first_number = first_number
+        options = {"start_number": str(first_number)} if self.codec == "png" else None
         try:
-            self._container = av.open(target, "w", format=fmt)
+            self._container = av.open(target, "w", format=fmt, options=options)
             self._video = self._container.add_stream(spec.name, rate=Fraction(fps))
         except (av.FFmpegError, OSError, ValueError) as e:
             raise OutputError(f"{self.path}: cannot write video ({_reason(e)})") from None
@@ -100,26 +103,15 @@ class VideoWriter:
         if self.codec == "h264" and _X264_ASM:
             options["x264-params"] = f"asm={_X264_ASM}"
         self._video.options = options
+        if threads:
+            self._video.thread_count = threads
         self._video.time_base = Fraction(1, fps)
         self._audio = None
         if audio and spec.audio:
-            self._audio = self._container.add_stream(spec.audio, rate=sample_rate)
-            self._audio.layout = "stereo"
-            if spec.audio == "aac":
-                self._audio.bit_rate = 192_000
+            self._audio = add_audio_stream(self._container, spec.audio, sample_rate)
         self.sample_rate = sample_rate
         self.frames = 0
         self.samples = 0
-
-    def _check_target(self) -> None:
-        """An OutputError naming why ``path`` cannot be written, before any work."""
-        folder = self.path.resolve().parent
-        if not folder.is_dir():
-            raise OutputError(f"{self.path}: cannot write video (folder {folder} does not exist)")
-        if self.codec != "png" and self.path.is_dir():  # a PNG sequence writes beside it
-            raise OutputError(f"{self.path}: cannot write video (it is a folder; name a file)")
-        if not os.access(folder, os.W_OK) or (self.path.exists() and not os.access(self.path, os.W_OK)):
-            raise OutputError(f"{self.path}: cannot write video (permission denied)")
 
     def write_video(self, rgb: np.ndarray) -> None:
         """Encode one (h, w, 3) uint8 RGB frame."""
@@ -132,14 +124,7 @@ class VideoWriter:
         """Encode (n, 2) float32 stereo samples at ``sample_rate``."""
         if self._audio is None or block.shape[0] == 0:
             return
-        if self._audio.codec_context.name == "pcm_s16le":
-            pcm = (np.clip(block, -1, 1) * 32767).astype("<i2").reshape(1, -1)
-            frame = av.AudioFrame.from_ndarray(pcm, format="s16", layout="stereo")
-        else:
-            planar = np.ascontiguousarray(block.T, dtype=np.float32)
-            frame = av.AudioFrame.from_ndarray(planar, format="fltp", layout="stereo")
-        frame.sample_rate = self.sample_rate
-        frame.pts = self.samples
+        frame = audio_frame(block, self._audio.codec_context.name, self.sample_rate, self.samples)
         self.samples += block.shape[0]
         self._mux(self._audio.encode(frame))
 
@@ -176,8 +161,49 @@ class VideoWriter:
         """The files this writer made (one, or a PNG sequence)."""
         if self.codec != "png":
             return [self.path]
-        pattern = self.path.name if "%" in self.path.name else self.path.stem + "_%05d.png"
-        return [self.path.with_name(pattern % (i + 1)) for i in range(self.frames)]
+        return png_files(self.path, self.first_number, self.frames)
+
+
+def png_files(path: Path, first: int, count: int) -> list[Path]:
+    """The files of a PNG sequence at ``path``, numbers ``first`` on."""
+    pattern = path.name if "%" in path.name else path.stem + "_%05d.png"
+    return [path.with_name(pattern % (first + i)) for i in range(count)]
+
+
+def check_target(path: Path, codec: str) -> None:
+    """An OutputError naming why ``path`` cannot be written, before any work."""
+    try:
+        folder = path.resolve().parent
+        if not folder.is_dir():
+            raise OutputError(f"{path}: cannot write video (folder {folder} does not exist)")
+        if codec != "png" and path.is_dir():  # a PNG sequence writes beside it
+            raise OutputError(f"{path}: cannot write video (it is a folder; name a file)")
+        if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+            raise OutputError(f"{path}: cannot write video (permission denied)")
+    except (OSError, RuntimeError) as e:  # a name too long, a loop of links
+        raise OutputError(f"{path}: cannot write video ({_reason(e)})") from None
+
+
+def add_audio_stream(container, encoder: str, sample_rate: int):
+    """A stereo audio stream of ``encoder`` (AAC at 192 kb/s) in ``container``."""
+    stream = container.add_stream(encoder, rate=sample_rate)
+    stream.layout = "stereo"
+    if encoder == "aac":
+        stream.bit_rate = 192_000
+    return stream
+
+
+def audio_frame(block: np.ndarray, encoder: str, sample_rate: int, pts: int) -> av.AudioFrame:
+    """(n, 2) float32 stereo samples as a frame ``encoder`` takes, at sample ``pts``."""
+    if encoder == "pcm_s16le":
+        pcm = (np.clip(block, -1, 1) * 32767).astype("<i2").reshape(1, -1)
+        frame = av.AudioFrame.from_ndarray(pcm, format="s16", layout="stereo")
+    else:
+        planar = np.ascontiguousarray(block.T, dtype=np.float32)
+        frame = av.AudioFrame.from_ndarray(planar, format="fltp", layout="stereo")
+    frame.sample_rate = sample_rate
+    frame.pts = pts
+    return frame
 
 
 def _reason(e: Exception) -> str:

@@ -1,0 +1,99 @@
+"""``visualizer render``: an audio file (or the demo) to a video with its sound."""
+
+import sys
+import tempfile
+from pathlib import Path
+
+from visualizer.commands.options import (DEFAULT_SIZE, add_scenes, add_sensitivity,
+                                         analyzer_settings, bounded, demo_wav, scale_arg, size_arg)
+from visualizer.commands.files import analyze_track
+from visualizer.errors import VisualizerError
+
+
+# The demo's cues follow the tune (120 BPM, bars of 2 s): the steppe for the
+# intro, the smoky club as the groove starts, the vortex (entered through
+# itself) as it builds to the climax, and the crowd erupting after it. Each
+# switch waits for the beat.
+DEMO_CUES = ((0.0, "steppe", "", 0.0), (4.0, "club", "dissolve", 2.0),
+             (11.5, "vortex", "vortex_zoom", 2.0), (16.8, "crowd", "flash", 1.0))
+
+
+def add_render(sub) -> None:
+    render = sub.add_parser("render", help="render an audio file to a video with its sound")
+    add_scenes(render)
+    render.add_argument("audio", nargs="?", type=Path, help="audio file (WAV, FLAC, OGG, MP3...)")
+    render.add_argument("--demo", action="store_true", help="render the built-in demo track")
+    render.add_argument("-o", "--output", type=Path, required=True, help="output .mp4")
+    render.add_argument("--scene", help="scene (default: the first; the demo visits every scene)")
+    render.add_argument("--size", type=size_arg, default=DEFAULT_SIZE, help="video size WxH")
+    render.add_argument("--fps", type=bounded(int, 24, 120, "fps"), default=30,
+                        help="frames per second, 24..120 (default 30)")
+    add_sensitivity(render)
+    render.add_argument("--render-scale", type=scale_arg, default=1.0,
+                        help="draw every scene at this fraction of the video (x the scene's own)")
+    render.add_argument("--timeline", type=Path, help="TOML: scene changes, transitions, ramps")
+    render.add_argument("--auto", action="store_true",
+                        help="change scenes by the music's structure (bars, the climax)")
+    render.add_argument("--start", type=bounded(float, 0, 1e6, "--start"), default=0.0,
+                        help="render from this time (s)")
+    render.add_argument("--duration", type=bounded(float, 0.01, 1e6, "--duration"),
+                        help="render this many seconds")
+    render.add_argument("--supersample", type=int, choices=(1, 2, 3, 4), default=1,
+                        help="draw at N x the size and average down: smoother edges")
+    render.add_argument("--codec", choices=("h264", "hevc", "prores", "png"),
+                        help="default from the extension: .mp4 h264, .mov prores, .png a PNG sequence")
+    render.add_argument("--crf", type=bounded(int, 0, 51, "--crf"), default=18,
+                        help="H.264/HEVC quality, lower is better (default 18)")
+    render.add_argument("--preset", default="veryfast",
+                        choices=("ultrafast", "superfast", "veryfast", "faster", "fast",
+                                 "medium", "slow", "slower", "veryslow"),
+                        help="H.264/HEVC speed preset (default veryfast)")
+    render.add_argument("--chunk-seconds", type=bounded(float, 1, 86400, "--chunk-seconds"),
+                        default=60.0, metavar="S",
+                        help="render in chunks of S seconds, each a segment from a keyframe, "
+                        "joined without re-encoding (default 60)")
+    render.add_argument("--threads", type=bounded(int, 0, 64, "--threads"), default=0,
+                        help="encoder threads (default 0: the encoder's own choice); pin it "
+                        "when chunks render on machines of different sizes")
+
+
+def cmd_render(args) -> int:
+    from visualizer.engine.offline import RenderOptions, RenderStopped, render_file
+    from visualizer.scenes import scene as scenes_mod
+    from visualizer.scenes.cues import Cue
+    from visualizer.scenes.timeline import auto_cues, load_timeline
+
+    if args.demo == (args.audio is not None):
+        raise VisualizerError("render: give either an AUDIO file or --demo")
+    if sum(map(bool, (args.scene, args.timeline, args.auto))) > 1:
+        raise VisualizerError("render: give at most one of --scene, --timeline and --auto")
+    scenes = scenes_mod.discover(args.scenes)
+    settings = analyzer_settings(args)
+    with tempfile.TemporaryDirectory() as tmp:
+        audio = demo_wav(Path(tmp)) if args.demo else args.audio
+        track = analyze_track(audio, settings)
+        ramps = []
+        if args.scene:
+            cues = [Cue(0.0, scenes_mod.find(args.scene, scenes).key)]
+        elif args.timeline:
+            cues, ramps = load_timeline(args.timeline, scenes=scenes, track=track)
+        elif args.auto:
+            cues = auto_cues(track, scenes)
+        elif args.demo:
+            cues = [Cue(t, scenes_mod.find(k, scenes).key, tr, beats=b,
+                        quantize="beat" if t else "none") for t, k, tr, b in DEMO_CUES]
+        else:
+            cues = [Cue(0.0, scenes[0].key)]
+        options = RenderOptions(size=args.size, fps=args.fps, start=args.start,
+                                duration=args.duration, supersample=args.supersample,
+                                codec=args.codec, crf=args.crf, preset=args.preset,
+                                threads=args.threads, chunk_seconds=args.chunk_seconds,
+                                render_scale=args.render_scale, settings=settings, ramps=ramps)
+        try:
+            frames = render_file(audio, args.output, scenes=scenes, cues=cues, options=options,
+                                 track=track)
+        except RenderStopped as stop:
+            print(f"visualizer: {stop}", file=sys.stderr)
+            return 130
+    print(f"wrote {args.output} ({frames} frames, {frames / args.fps:.2f} s)")
+    return 0
