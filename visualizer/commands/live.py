@@ -7,6 +7,7 @@ from pathlib import Path
 from visualizer.commands.options import (DEFAULT_SIZE, add_live_input, add_scenes, add_sensitivity,
                                          analyzer_settings, bounded, demo_wav, frames_arg,
                                          scale_arg, size_arg, transpose_arg)
+from visualizer.commands import rig_link, rig_video_out, rig_web
 from visualizer.errors import VisualizerError
 
 
@@ -59,6 +60,8 @@ def add_live(sub) -> None:
     live.add_argument("--transpose", type=transpose_arg, default=0, metavar="INSTRUMENT",
                       help="name notes as the player reads them: concert, soprano, alto, "
                       "tenor, baritone or semitones (the HUD; MIDI stays at concert pitch)")
+    for part in (rig_link, rig_video_out, rig_web):   # the rest of the rig
+        part.add_args(live)
 
 
 def add_latency(sub) -> None:
@@ -141,6 +144,8 @@ def cmd_live(args) -> int:
     callbacks = [notes.on_frame]
     if args.osc_send:
         callbacks.append(_feature_sender(args.osc_send))
+    for part in (rig_link, rig_video_out, rig_web):
+        part.wire(args, options, scenes, callbacks)
     options.on_frame = _each(callbacks)
     try:
         with tempfile.TemporaryDirectory() as tmp:

@@ -99,6 +99,8 @@ class LiveLoop:
             control.poll()
         show.update(timing.time, timing.delta)
         frame = engine.listen(samples, capture_time=capture, backing=backing)
+        if self.o.link is not None:   # the band's beat clock decides tempo and phase
+            self.o.link.apply(frame, show, timing)
         watched = False
         if not show.frozen:
             guard.begin(timing, self.size)

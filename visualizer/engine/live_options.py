@@ -47,6 +47,8 @@ class LiveOptions:
     on_record: Callable | None = None    # (recorder) as each recording starts (its notes)
     transpose: int = 0                # --transpose: the HUD names notes as the player reads them
     sinks: list[Sink] = field(default_factory=list)   # fed the program from the first frame
+    link: object | None = None        # a shared beat clock (Ableton Link): its apply(frame,
+                                      # show, timing) sets the beat features each frame
 
 
 @dataclass
