@@ -155,6 +155,18 @@ class BeatTracker:
         """Current tempo estimate in beats per minute."""
         return 60.0 / (self.period * self.hop_seconds)
 
+    @property
+    def settled(self) -> bool:
+        """Whether the tempo was heard (seen on two estimates in a row), not
+        still the 120 BPM prior. Read-only, for whoever publishes the tempo."""
+        return self._have_tempo
+
+    @property
+    def tapped(self) -> bool:
+        """Whether taps rule tempo and phase now: from the second tap, once
+        taken up by a batch, until they time out."""
+        return not self._taps.pending and self._taps.active(self._n - 1)
+
     # -- tap tempo ---------------------------------------------------------
 
     def tap(self, time_s: float) -> None:
