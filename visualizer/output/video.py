@@ -95,21 +95,13 @@ class VideoWriter:
             self._video = self._container.add_stream(spec.name, rate=Fraction(fps))
         except (av.FFmpegError, OSError, ValueError) as e:
             raise OutputError(f"{self.path}: cannot write video ({_reason(e)})") from None
-        self._video.width, self._video.height = w, h
-        self._video.pix_fmt = spec.pix_fmt
-        options = dict(spec.options)
-        if self.codec in ("h264", "hevc"):
-            options.update(crf=str(crf), preset=preset)
-        if self.codec == "h264" and _X264_ASM:
-            options["x264-params"] = f"asm={_X264_ASM}"
-        self._video.options = options
-        if threads:
-            self._video.thread_count = threads
-        self._video.time_base = Fraction(1, fps)
+        options = {"crf": str(crf), "preset": preset} if self.codec in ("h264", "hevc") else {}
+        setup_video_stream(self._video, self.codec, (w, h), fps, options, threads=threads)
         self._audio = None
         if audio and spec.audio:
             self._audio = add_audio_stream(self._container, spec.audio, sample_rate)
         self.sample_rate = sample_rate
+        self.label = str(self.path)   # what its errors name
         self.frames = 0
         self.samples = 0
 
@@ -132,7 +124,7 @@ class VideoWriter:
         try:
             self._container.mux(packets)
         except (av.FFmpegError, OSError) as e:
-            raise OutputError(f"{self.path}: writing failed ({_reason(e)})") from None
+            raise OutputError(f"{self.label}: writing failed ({_reason(e)})") from None
 
     def close(self) -> None:
         """Flush the encoders and finish the file."""
@@ -144,7 +136,7 @@ class VideoWriter:
             if self._audio is not None:
                 container.mux(self._audio.encode(None))
         except (av.FFmpegError, OSError) as e:
-            raise OutputError(f"{self.path}: finishing the file failed ({_reason(e)})") from None
+            raise OutputError(f"{self.label}: finishing the file failed ({_reason(e)})") from None
         finally:
             container.close()
 
@@ -182,6 +174,22 @@ def check_target(path: Path, codec: str) -> None:
             raise OutputError(f"{path}: cannot write video (permission denied)")
     except (OSError, RuntimeError) as e:  # a name too long, a loop of links
         raise OutputError(f"{path}: cannot write video ({_reason(e)})") from None
+
+
+def setup_video_stream(stream, codec: str, size: tuple[int, int], fps: int, options: dict, *,
+                       threads: int = 0) -> None:
+    """Size, pixel format, time base and encoder ``options`` of a new video
+    ``stream`` of ``codec`` (a name in CODECS), over the codec's own options."""
+    spec = CODECS[codec]
+    stream.width, stream.height = size
+    stream.pix_fmt = spec.pix_fmt
+    options = {**dict(spec.options), **options}
+    if codec == "h264" and _X264_ASM:
+        options["x264-params"] = f"asm={_X264_ASM}"
+    stream.options = options
+    if threads:
+        stream.thread_count = threads
+    stream.time_base = Fraction(1, fps)
 
 
 def add_audio_stream(container, encoder: str, sample_rate: int):
