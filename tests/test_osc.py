@@ -618,3 +618,37 @@ def test_the_bus_sums_up_what_went_wrong_in_one_line(server):
     server.bus.failed += 1
     assert server.bus.summary() == (f"1 control commands failed, 3 control messages ignored "
                                     f"(last: {osc_packet._ELEMENT})")
+
+
+# -- the state back to the surfaces -------------------------------------------------
+
+def _heard(sock, timeout=5.0) -> list[tuple[str, list]]:
+    from pythonosc.osc_message import OscMessage
+    sock.settimeout(timeout)
+    out = []
+    try:
+        while True:
+            message = OscMessage(sock.recv(65536))
+            out.append((message.address, message.params))
+            sock.settimeout(0.3)   # whatever came with it
+    except TimeoutError:
+        return out
+
+
+def test_surfaces_that_sent_a_command_hear_the_scene_and_cue_back(server):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as surface, \
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as stranger:
+        surface.bind(("127.0.0.1", 0))
+        stranger.bind(("127.0.0.1", 0))
+        server.publish({"scene": "tunnel", "scenes": SCENES, "cue": None})
+        surface.sendto(OscMessageBuilder("/scene/next").build().dgram, server.address)
+        stranger.sendto(b"not osc", server.address)   # understood nothing: not told
+        assert _heard(surface) == [("/visualizer/scene", ["tunnel", 0])]   # at once, when new
+        server.publish({"scene": "tunnel", "scenes": SCENES, "cue": None})
+        assert _heard(surface, timeout=0.3) == []   # nothing changed: nothing sent
+        cue = {"song_index": 1, "index": 2, "song": "Blue in Green", "scene": "eyes"}
+        server.publish({"scene": "eyes", "scenes": SCENES, "cue": cue})
+        assert _heard(surface) == [("/visualizer/scene", ["eyes", 2]),
+                                   ("/visualizer/cue", [1, 2, "Blue in Green", "eyes"])]
+        assert _heard(stranger, timeout=0.3) == []
+    assert server.bus.drain() == [_osc("next_scene")]

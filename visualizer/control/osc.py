@@ -42,84 +42,35 @@ it arrives.
 
 Every datagram is checked before python-osc parses it
 (:mod:`visualizer.control.osc_packet`): no packet can stall the server
-thread or write to stderr. What goes out by OSC (the features, the notes)
-is :mod:`visualizer.output.osc_out`.
+thread or write to stderr. The mapping of an address to a command is
+:mod:`visualizer.control.vocabulary`, which the web remote shares. A surface
+that sends a command hears the current scene and cue back whenever they
+change (:meth:`OscServer.publish`), so its buttons light up; what else goes
+out by OSC (the features, the notes) is :mod:`visualizer.output.osc_out`.
 """
 
-import math
 import socket
 import sys
 import threading
 import traceback
 
+from pythonosc.osc_message_builder import OscMessageBuilder
+
 from visualizer.control.base import Control
-from visualizer.control.bus import Command, ControlBus, TOGGLE
+from visualizer.control.bus import ControlBus
 from visualizer.control.osc_packet import quiet_python_osc, read_messages
+from visualizer.control.vocabulary import PREFIX, BadMessage, Names, command
 from visualizer.errors import ControlError
 
-PREFIX = "/visualizer"
-"""Optional prefix of every address the server accepts."""
 _MAX_DATAGRAM = 65536   # more than any UDP payload: a datagram is never read cut short
 _POLL = 0.05            # the server thread looks at the stop flag this often (s)
 _RECEIVE_BUFFER = 4 << 20   # bytes the kernel may hold for us (default about 200 KB)
 _STOP_WAIT = 0.5        # stop() waits this long for the thread, then leaves it (a daemon)
-
-_TRIGGERS = {"/scene/next": "next_scene", "/scene/prev": "prev_scene",
-             "/cue/next": "next_cue", "/cue/prev": "prev_cue", "/tap": "tap"}
-_FLAGS = {"/blackout": "blackout", "/freeze": "freeze", "/hud": "hud",
-          "/record": "record", "/auto": "auto"}
-
-
-class _Bad(Exception):
-    """A message the server cannot act on; the text says why."""
+_SURFACES = 8           # the surfaces that hear the state back: the last ones that sent
 
 
 def _format_host(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-def _number(args: tuple) -> float:
-    """The single finite numeric argument of a message."""
-    if len(args) != 1:
-        raise _Bad(f"expected one number, got {len(args)} arguments")
-    value = args[0]
-    if isinstance(value, str) or not isinstance(value, (int, float)):
-        raise _Bad(f"expected a number, got {_describe(value)}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise _Bad(f"value {value} is not finite")
-    return value
-
-
-def _describe(value) -> str:
-    """A short account of an argument: a 60 KB blob is not quoted whole."""
-    if isinstance(value, str):
-        return repr(value if len(value) <= 40 else value[:40] + "...")
-    if isinstance(value, bytes):
-        return f"a blob of {len(value)} bytes"
-    if value is None:
-        return "nil"
-    return f"a {type(value).__name__}"
-
-
-def _unit(args: tuple) -> float:
-    return min(max(_number(args), 0.0), 1.0)
-
-
-def _index(value: float, count: int, what: str) -> int:
-    if value != int(value) or value < 0 or (count >= 0 and value >= count):
-        limit = f" (0..{count - 1})" if count > 0 else ""
-        raise _Bad(f"no {what} number {value:g}{limit}")
-    return int(value)
-
-
-class _Names:
-    """An immutable snapshot of the scene keys and parameter names."""
-
-    def __init__(self, scenes: list[str], params: dict[str, list[str]]):
-        self.scenes = tuple(scenes)
-        self.params = {scene: frozenset(names) for scene, names in params.items()}
-        self.any_param = frozenset().union(*self.params.values())
 
 
 class OscServer(Control):
@@ -134,7 +85,7 @@ class OscServer(Control):
     def __init__(self, bus: ControlBus, *, host: str = "127.0.0.1", port: int = 9000,
                  scenes: list[str], params: dict[str, list[str]]):
         self.bus = bus
-        self._names = _Names(scenes, params)
+        self._names = Names(scenes, params)
         where = _format_host(host, port)
         if not 0 <= port <= 65535:
             raise ControlError(f"OSC: cannot listen on {where} (port must be 0..65535)")
@@ -159,6 +110,9 @@ class OscServer(Control):
         self._stopping = threading.Event()
         self._closed = False
         self._bug_shown = False
+        self._state: dict | None = None   # the show's, as last published
+        self._surfaces: list = []         # who hears it back, the latest sender first
+        self._told: dict = {}             # surface -> the (scene, cue) it was last sent
 
     @property
     def address(self) -> tuple[str, int]:
@@ -167,7 +121,21 @@ class OscServer(Control):
 
     def set_names(self, scenes: list[str], params: dict[str, list[str]]) -> None:
         """Replace the known scenes and parameters (after a scene reload)."""
-        self._names = _Names(scenes, params)   # one assignment: the thread sees old or new
+        self._names = Names(scenes, params)   # one assignment: the thread sees old or new
+
+    def publish(self, state: dict) -> None:
+        """The show's state (``scene``, ``scenes``, ``cue``: see
+        :mod:`visualizer.engine.remote_state`), from the render thread. The
+        surfaces that sent us a command hear the scene and the cue whenever
+        they change, and at once when they first send, so their buttons
+        light up; the server thread sends, within ``_POLL`` seconds::
+
+            /visualizer/scene  key (s) index (i)
+            /visualizer/cue    song (i) cue (i) song name (s) scene (s)   (with a setlist)
+
+        Only the last ``_SURFACES`` senders are remembered.
+        """
+        self._state = state   # one assignment: the thread sees the old or the new
 
     def start(self) -> None:
         """Serve on a daemon thread until :meth:`stop`."""
@@ -195,8 +163,9 @@ class OscServer(Control):
         parameter that followed it), until stop()."""
         sock, stopping = self._socket, self._stopping
         while not stopping.is_set():
+            self._tell_surfaces()
             try:
-                data = sock.recv(_MAX_DATAGRAM)
+                data, sender = sock.recvfrom(_MAX_DATAGRAM)
             except TimeoutError:
                 continue
             except OSError as e:
@@ -206,85 +175,76 @@ class OscServer(Control):
                 stopping.wait(_POLL)    # no hot loop on a socket error that repeats
                 continue
             try:
-                self._packet(data)
+                if self._packet(data):
+                    self._heard_from(sender)
             except Exception:   # noqa: BLE001 -- a bug here, not a bad packet: count it, serve on
                 self.bus.reject(f"OSC: error handling a packet: {sys.exc_info()[1]!r}")
                 if not self._bug_shown:     # once: a flood of such packets must not flood stderr
                     self._bug_shown = True
                     traceback.print_exc()
 
-    def _packet(self, data: bytes) -> None:
+    def _packet(self, data: bytes) -> bool:
+        """Post the commands of one datagram; whether any was understood."""
         messages, why = read_messages(data)
         if why:
             self.bus.reject(why)
-            return
+            return False
+        understood = False
         for message in messages:
             address = message.address
             try:
-                command = self._command(address, tuple(message.params))
-            except _Bad as e:
+                posted = command(address, tuple(message.params), self._names, source="osc")
+            except BadMessage as e:
                 self.bus.reject(f"OSC {address}: {e}")
                 continue
-            if command is not None:
-                self.bus.post(command)
+            if posted is not None:
+                self.bus.post(posted)
+                understood = True
+        return understood
 
-    def _command(self, address: str, args: tuple) -> Command | None:
-        """The command a message asks for; None for a button's release."""
-        if address.startswith(PREFIX + "/"):
-            address = address[len(PREFIX):]
-        if address in _TRIGGERS:
-            if args and _number(args) == 0.0:
-                return None
-            return Command(_TRIGGERS[address], source="osc")
-        if address in _FLAGS:
-            value = TOGGLE if not args else (1.0 if _number(args) >= 0.5 else 0.0)
-            return Command(_FLAGS[address], value=value, source="osc")
-        if address == "/intensity":
-            return Command("intensity", value=_unit(args), source="osc")
-        if address == "/scene":
-            return self._scene(args)
-        if address == "/song":
-            return self._song(args)
-        if address.startswith(("/param/", "/param01/")):
-            return self._param(address, args)
-        raise _Bad("unknown address")
+    def _heard_from(self, sender) -> None:
+        """Remember a surface that sent a command (it hears the state back)."""
+        surfaces = self._surfaces
+        if surfaces and surfaces[0] == sender:
+            return
+        if sender in surfaces:
+            surfaces.remove(sender)
+        surfaces.insert(0, sender)
+        for gone in surfaces[_SURFACES:]:
+            self._told.pop(gone, None)
+        del surfaces[_SURFACES:]
 
-    def _scene(self, args: tuple) -> Command:
-        names = self._names
-        if len(args) == 1 and isinstance(args[0], str):
-            if args[0] not in names.scenes:
-                raise _Bad(f"unknown scene '{args[0]}' (known: {', '.join(names.scenes)})")
-            return Command("scene", target=args[0], source="osc")
-        index = _index(_number(args), len(names.scenes), "scene")
-        return Command("scene_index", value=float(index), source="osc")
+    def _tell_surfaces(self) -> None:
+        """Send the scene and cue to each surface that has not heard them."""
+        state = self._state
+        if state is None or not self._surfaces:
+            return
+        cue = state.get("cue")
+        now = (state["scene"], (cue["song_index"], cue["index"]) if cue else None)
+        data = None
+        for surface in self._surfaces:
+            if self._told.get(surface) == now:
+                continue
+            data = data or _state_datagrams(state)
+            self._told[surface] = now
+            for datagram in data:
+                try:
+                    self._socket.sendto(datagram, surface)
+                except OSError:
+                    pass   # a surface that went away: UDP does not wait for it
 
-    def _song(self, args: tuple) -> Command:
-        # The setlist is not known here: the show checks the name or number.
-        if len(args) == 1 and isinstance(args[0], str):
-            if not args[0]:
-                raise _Bad("empty song name")
-            return Command("song", target=args[0], source="osc")
-        index = _index(_number(args), -1, "song")
-        return Command("song", value=float(index), source="osc")
 
-    def _param(self, address: str, args: tuple) -> Command:
-        kind, *path = address[1:].split("/")
-        names = self._names
-        if len(path) == 2:
-            scene, name = path
-            if scene not in names.params:
-                raise _Bad(f"unknown scene '{scene}'")
-            if name not in names.params[scene]:
-                known = ", ".join(sorted(names.params[scene])) or "none"
-                raise _Bad(f"scene '{scene}' has no parameter '{name}' (known: {known})")
-        elif len(path) == 1 and path[0]:
-            scene, name = "", path[0]
-            if name not in names.any_param:
-                raise _Bad(f"no scene has a parameter '{name}'")
-        else:
-            raise _Bad(f"expected /{kind}/<scene>/<name> or /{kind}/<name>")
-        normalized = kind == "param01"
-        value = _unit(args) if normalized else _number(args)
-        return Command("param", target=name, value=value, scene=scene,
-                       normalized=normalized, source="osc")
-
+def _state_datagrams(state: dict) -> list[bytes]:
+    """The OSC messages that tell a surface the scene and the cue."""
+    scene = OscMessageBuilder(PREFIX + "/scene")
+    scene.add_arg(state["scene"])
+    scenes = state["scenes"]
+    scene.add_arg(scenes.index(state["scene"]) if state["scene"] in scenes else -1)
+    out = [scene.build().dgram]
+    cue = state.get("cue")
+    if cue:
+        message = OscMessageBuilder(PREFIX + "/cue")
+        for arg in (cue["song_index"], cue["index"], cue["song"], cue["scene"]):
+            message.add_arg(arg)
+        out.append(message.build().dgram)
+    return out
