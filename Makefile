@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-SYSTEM_PACKAGES := portaudio19-dev libasound2-dev libegl1 libgl1 libegl-mesa0 libgl1-mesa-dri xvfb xauth xdotool
+SYSTEM_PACKAGES := portaudio19-dev libasound2-dev libegl1 libgl1 libegl-mesa0 libgl1-mesa-dri xvfb xauth xdotool iproute2 dbus-daemon avahi-daemon chromium chromium-driver
 
 .PHONY: demo test fuzz live system clean
 
@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml scripts/system-deps.sh
 	@$(MAKE) --no-print-directory system
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,cluster]'
 	@touch $@
 
 clean:

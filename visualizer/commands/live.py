@@ -132,16 +132,21 @@ def cmd_live(args) -> int:
         midi = MidiInput(options.bus, mapping, port=args.midi, learn=learn)
         options.controls.append(midi)
         options.learn = learn
+    osc = None
     if args.osc_port:
         from visualizer.control.osc import OscServer
-        options.controls.append(OscServer(options.bus, host=args.osc_host, port=args.osc_port,
-                                          scenes=keys, params=params))
+        osc = OscServer(options.bus, host=args.osc_host, port=args.osc_port, scenes=keys,
+                        params=params)
+        options.controls.append(osc)
     if args.midi_bend and not args.midi_out:
         raise VisualizerError("--midi-bend: give --midi-out PORT too")
     options.transpose = args.transpose
     notes, port = _notes_out(args)   # a port that cannot open stops us before the window
     options.on_record = notes.on_record   # every recording writes its notes as OUT.mid
     callbacks = [notes.on_frame]
+    if osc is not None:   # surfaces hear the scene and the cue back
+        from visualizer.engine.remote_state import StatePublisher
+        callbacks.append(StatePublisher([osc.publish]))
     if args.osc_send:
         callbacks.append(_feature_sender(args.osc_send))
     for part in (rig_link, rig_video_out, rig_web):

@@ -50,10 +50,13 @@ class LiveLoop:
         self.show.hud = o.hud
         self.show.recording = o.record is not None
         self.show.tap_offset = o.av_offset
+        if o.link is not None:   # a tap sets the shared session's tempo
+            self.show.on_tap = o.link.tap
         self.keys = Keys(o.bus, o.learn)
         self.latency = LatencyMeter()
         self.frames = FrameStats(240, target_fps=refresh)
         self.stats = HudStats(frames=self.frames, latency=self.latency)
+        self.show.stats = self.stats   # remotes show the frame rate and latency too
         delay = round(o.av_offset * source.sample_rate) if o.av_offset > 0 else 0
         self.delay = DelayLine(delay) if delay else None
         self.backing_delay = DelayLine(delay) if delay and o.backing is not None else None
@@ -84,6 +87,8 @@ class LiveLoop:
         """The frame is on screen: its audio-to-picture latency is known."""
         if self._capture == self._capture:  # not NaN
             self.latency.add(time.perf_counter() - self._capture + self.o.av_offset)
+        if self.o.link is not None:   # it reads the beat ahead by this frame-to-screen time
+            self.o.link.shown()
 
     def frame(self) -> None:
         t0 = time.perf_counter()
@@ -258,6 +263,7 @@ class LiveLoop:
         s.dropped_frames = self.result.dropped + self.recording.dropped
         s.recording = self.recording.ok
         s.blackout, s.freeze, s.auto = show.blackout, show.frozen, show.auto
+        s.link = self.o.link.hud_text() if self.o.link is not None else ""
         backing = self.o.backing
         problems = [lost, backing.status_text if backing is not None else "",
                     self.recording.problem, self.o.bus.summary(), self.keys.hint()]

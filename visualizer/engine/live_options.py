@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from visualizer.audio.source import LiveSource
     from visualizer.control.auto import AutoDirector
     from visualizer.control.base import Control
+    from visualizer.control.link import LinkClock
     from visualizer.control.midi import MidiLearn
     from visualizer.control.setlist import Setlist
     from visualizer.output.sink import Sink
@@ -47,8 +48,9 @@ class LiveOptions:
     on_record: Callable | None = None    # (recorder) as each recording starts (its notes)
     transpose: int = 0                # --transpose: the HUD names notes as the player reads them
     sinks: list[Sink] = field(default_factory=list)   # fed the program from the first frame
-    link: object | None = None        # a shared beat clock (Ableton Link): its apply(frame,
-                                      # show, timing) sets the beat features each frame
+    link: LinkClock | None = None     # a shared beat clock (Ableton Link): its apply(frame,
+                                      # show, timing) sets the beat features each frame,
+                                      # shown() times frame to screen, tap(), hud_text()
 
 
 @dataclass

@@ -36,7 +36,9 @@ class Recording:
     @property
     def problem(self) -> str:
         rec = self.recorder
-        return f"record: {rec.error}" if rec is not None and rec.error else ""
+        problems = [f"record: {rec.error}" if rec is not None and rec.error else ""]
+        problems += [sink.problem for sink in self.o.sinks]   # a stream's, say
+        return " | ".join(p for p in problems if p)
 
     def follow(self, want: bool, size: tuple[int, int]) -> bool:
         """Start or stop as the show's ``recording`` switch says; whether it records."""

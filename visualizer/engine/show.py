@@ -41,6 +41,9 @@ class Show:
         """Commands applied, by source ("key", "midi", "osc", ...): what a
         soak or chaos run compares with what it sent."""
         self.tap_offset = 0.0       # --av-offset: the analysis hears this much late
+        self.stats = None           # the live loop's HudStats: its frame rate and latency
+                                    # meters are kept every frame (remotes read them)
+        self.on_tap = None          # called after each tap (Ableton Link: taps set its tempo)
         self._handlers = {
             "scene": self._scene, "scene_index": self._scene_index,
             "next_scene": lambda c, now: self._step_scene(1, now),
@@ -138,6 +141,8 @@ class Show:
     def _tap(self, c: Command, now: float) -> None:
         analyzer = self.engine.analyzer
         analyzer.tap(analyzer.frame.time + self.tap_offset)  # when the player tapped
+        if self.on_tap is not None:
+            self.on_tap()
 
     def _intensity(self, c: Command, now: float) -> None:
         if not math.isfinite(c.value):

@@ -28,7 +28,10 @@ not block a live show: queue the work for a thread of your own. The
 picture's ``pixels`` are shared by every sink and come from a fixed pool:
 read them, copy them if you keep them, and call ``picture.release()`` when
 done (from any thread), or the pool runs dry and frames are dropped (live)
-or the render waits (offline).
+or the render waits (offline). A live sink that goes wrong while the show
+goes on (a stream whose connection dropped) says so in ``problem``, which
+the HUD shows; ``output/encoder_sink.py`` is the base of the sinks that
+encode at a constant frame rate on a thread of their own.
 """
 
 import queue
@@ -69,6 +72,11 @@ class Sink:
 
     dropped: int = 0
     """Frames it lost because the read-back had no free array (live only)."""
+
+    @property
+    def problem(self) -> str:
+        """What is wrong with it, in a few words for the HUD; "" when nothing is."""
+        return ""
 
     def wants(self, time: float) -> bool:
         return True
@@ -143,6 +151,10 @@ class ProgramOut:
     def frame(self, texture, index: int, time: float) -> None:
         """The picture drawn into ``texture`` for frame ``index`` at ``time``."""
         for size, (readback, pool) in self._lanes.items():
+            # A read started in_flight frames ago is done: hand it over now, not
+            # at the next submit (a preview wants a picture only a few times a second).
+            while readback.pending and index - readback.tag_of_oldest()[0] >= self.in_flight:
+                self._collect(readback, pool)
             takers = [s for s in self.sinks if s.size == size and s.wants(time)]
             if not takers:
                 continue

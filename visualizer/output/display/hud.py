@@ -15,6 +15,7 @@ import time
 import numpy as np
 
 from visualizer.analysis.tuning import note_name
+from visualizer.output.display.hud_remote import RemoteBadge
 from visualizer.output.display.stats import CLIP_DBFS, CLIP_HOLD, TEXT_RATE, FrameStats, HudStats, LatencyMeter  # noqa: F401
 
 METER_FLOOR = -60.0      # dBFS at the meter's left end
@@ -62,6 +63,8 @@ class Hud:
         self._capacity = 0
         self._parts: list = []      # every shape and label, for release
         self._graph = None          # the frame-time bars' vertex list
+        self._badge = None          # the web remote's QR code and PIN (hud_remote.py)
+        self._link_row = False      # a LINK row (Ableton Link is on)
         self._state: dict = {}      # last value given to each lamp, chip and bar
         self._meter_db = METER_FLOOR
         self._last_draw = math.nan
@@ -73,7 +76,9 @@ class Hud:
     def draw(self, stats: HudStats) -> None:
         """Draw over whatever the bound framebuffer (the window) holds."""
         window = self._window
-        if (window.width, window.height) != self._size or stats.frames.capacity != self._capacity:
+        if ((window.width, window.height) != self._size or stats.frames.capacity != self._capacity
+                or bool(stats.link) != self._link_row):
+            self._link_row = bool(stats.link)
             self._layout(window.width, window.height, stats.frames.capacity)
         now = self._clock()
         dt = 0.0 if math.isnan(self._last_draw) else now - self._last_draw
@@ -89,6 +94,10 @@ class Hud:
         # whole framebuffer, whatever the renderer's last pass left.
         gl.glViewport(0, 0, *window.get_framebuffer_size())
         self._batch.draw()
+        if stats.remote:
+            if self._badge is None:
+                self._badge = RemoteBadge(window)
+            self._badge.draw(stats.remote, stats.remote_qr)
 
     @property
     def bounds(self) -> tuple[int, int, int, int]:
@@ -121,6 +130,8 @@ class Hud:
         self._text(L["fps"], f"{frames.fps:.1f} / {frames.target_fps:.0f}  late {frames.late}")
         self._text(L["drops"], f"frames {stats.dropped_frames}  input {stats.input_overflows}")
         self._text(L["target"], f"frame time   target {frames.target_period * 1000:.1f} ms")
+        if self._link_row:
+            self._text(L["link"], self._fit(stats.link, self._chars + 2))   # a smaller font
         for name, on, colour in (("rec", stats.recording, RED), ("blackout", stats.blackout, VALUE),
                                  ("freeze", stats.freeze, ACCENT), ("auto", stats.auto, GREEN)):
             if self._set(name, on):
@@ -257,16 +268,18 @@ class Hud:
             x += w + round(line * 0.25)
 
     def _layout_rows(self) -> None:
-        """Rows 1-8: a key on the left, its value on a shared baseline."""
+        """Rows 1-8 (9 with Ableton Link): a key on the left, its value on a shared baseline."""
         self._base = self._px * 0.36   # baseline below the row's middle
         keys = ("scene", "next", "note", "tempo", "level", "latency", "fps", "drops")
         titles = ("SCENE", "NEXT", "NOTE", "TEMPO", "LEVEL", "LATENCY", "FPS", "DROPPED")
+        if self._link_row:   # peers, the session's tempo and who leads it
+            keys, titles = keys + ("link",), titles + ("LINK",)
         for i, (name, title) in enumerate(zip(keys, titles), start=1):
             y = self._row(i) - self._base
             self._label(title, self._left + self._pad, y, KEY, 0.8, anchor_y="baseline")
             if name != "level":
                 self._labels[name] = self._label("", self._vx, y, anchor_y="baseline",
-                                                 size=1.1 if name == "scene" else 1.0)
+                                                 size={"scene": 1.1, "link": 0.9}.get(name, 1.0))
         # The beat dot, at the end of the tempo row.
         dot = self._line * 0.28
         self._beat = self._pyglet.shapes.Circle(
@@ -298,7 +311,8 @@ class Hud:
         """Below the rows: one bar per frame time, oldest on the left, a line at the target."""
         line, x = self._line, self._left + self._pad
         w, h = self._panel_w - 2 * self._pad, round(line * 2.4)
-        y = self._graph_y = self._row(8) - line / 2 - round(line * 0.35) - h
+        rows = 9 if self._link_row else 8
+        y = self._graph_y = self._row(rows) - line / 2 - round(line * 0.35) - h
         self._graph_h = h
         self._rect(x, y, w, h, (0, 0, 0, 90), 1)
         target_y = y + h / GRAPH_SPAN
@@ -339,6 +353,9 @@ class Hud:
             self._graph = None
         self._panel = self._beat = self._lamp = self._batch = None
         self._groups = []
+        if self._badge is not None:
+            self._badge.release()
+            self._badge = None
         self._labels, self._chips, self._segments = {}, {}, []
         self._regions = (None, None)
         self._pos = self._col = None

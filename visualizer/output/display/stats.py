@@ -158,6 +158,9 @@ class HudStats:
     blackout: bool = False
     freeze: bool = False
     auto: bool = False
+    link: str = ""                     # Ableton Link: peers, tempo, who leads ('' off)
+    remote: str = ""                   # the web remote's address and PIN, lines ('' none)
+    remote_qr: np.ndarray | None = None   # its QR code: (n, n) bool modules, True dark
     warnings: str = ""
     clip_until: float = -math.inf
 
