@@ -67,10 +67,12 @@ def test_chunks_rendered_apart_join_into_the_same_bytes(song, tmp_path):
     procs = []
     for chunk in reversed(chunks):
         job = tmp_path / f"job{chunk.index}.pickle"
-        job.write_bytes(pickle.dumps((plan, chunk, parts.path(chunk))))
+        job.write_bytes(pickle.dumps((plan, chunk, parts.part(chunk))))
         procs.append(subprocess.Popen([sys.executable, "-c", CHUNK_IN_A_PROCESS, str(job)],
                                       cwd=ROOT, stdout=subprocess.PIPE, text=True))
     assert [p.communicate(timeout=300)[0].strip() for p in procs] == ["30", "30", "30"]
+    for chunk in chunks:
+        parts.finished(chunk)
     parts.join(plan, chunks)
     parts.tidy()
     assert hashlib.sha256(out.read_bytes()).digest() == hashlib.sha256(whole.read_bytes()).digest()
@@ -102,3 +104,33 @@ def test_a_chunk_starts_on_the_scene_its_cues_chose(song, tmp_path):
     assert plan.cues[plan.cue_at(2.0)].scene == "steppe"
     chunk = plan.chunks()[2]
     assert render_chunk(plan, chunk, tmp_path / "c.mp4") == 30
+
+
+def test_a_scene_with_feedback_stays_within_one_level_across_chunks(tmp_path):
+    """Trails feed their last picture back: a chunk's longer pre-roll rebuilds
+    that history to within the 8-bit buffer's rounding of an unchunked render
+    (2 s of pre-roll left 18/255 at the boundary)."""
+    from visualizer.audio.demo import demo_track
+    from visualizer.scenes.scene import find
+    song = write_wav(tmp_path / "fb.wav", demo_track(SR)[:7 * SR], SR)
+    track = analyze_file(song, sample_rate=SR)
+    scenes = discover([ROOT / "examples" / "isf"])
+    key = find("trails", scenes).key
+    worst = 0
+    folders = []
+    for seconds in (60.0, 2.0):
+        folder = tmp_path / f"c{seconds:g}"
+        folder.mkdir()
+        plan = make_plan(song, track, scenes, [Cue(0.0, key)], size=(160, 90), fps=FPS,
+                         chunk_seconds=seconds)
+        render_plan(plan, folder / "f.png", progress=False)
+        folders.append(folder)
+    for k in range(150, 211):   # the chunk starting at 6 s: its pre-roll starts at 1 s
+        a, b = (np.asarray(_png(f / f"f_{k:05d}.png"), int) for f in folders)
+        worst = max(worst, int(np.abs(a - b).max()))
+    assert worst <= 2
+
+
+def _png(path):
+    with av.open(str(path)) as c:
+        return next(c.decode(video=0)).to_ndarray(format="rgb24")

@@ -159,3 +159,30 @@ def test_a_name_too_long_for_the_file_system_is_one_line(tmp_path, capsys):
                      "--size", "64x36"]) == 2
     err = capsys.readouterr().err
     assert err.count("visualizer:") == 1 and "cannot write video (File name too long)" in err
+
+
+@budget(150)
+@given(address=st.one_of(_text, st.sampled_from(GARBAGE), st.builds(
+    lambda h, p: f"{h}:{p}", st.sampled_from(["127.0.0.1", "[::1]", "localhost", "", "::1"]),
+    st.integers(-5, 70000))))
+def test_any_cluster_address_is_one_line_or_a_loopback_head(address, monkeypatch):
+    """`render --cluster ADDRESS`: checked before Ray retries for minutes.
+    Name lookups are refused here (a test sends nothing off this machine):
+    a name then fails in one line, as an unknown host would."""
+    import socket
+
+    from visualizer.engine.cluster import _reachable
+    from visualizer.errors import VisualizerError
+
+    def loopback_only(host, *args, **kwargs):
+        if host not in ("127.0.0.1", "::1", "localhost"):
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+    real = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo", loopback_only)
+    with Case("cluster-address"):
+        try:
+            _reachable(address)
+        except VisualizerError as e:
+            text = str(e)
+            assert "\n" not in text and text.startswith("--cluster "), text

@@ -52,13 +52,26 @@ def add_render(sub) -> None:
                         default=60.0, metavar="S",
                         help="render in chunks of S seconds, each a segment from a keyframe, "
                         "joined without re-encoding (default 60)")
-    render.add_argument("--threads", type=bounded(int, 0, 64, "--threads"), default=0,
-                        help="encoder threads (default 0: the encoder's own choice); pin it "
-                        "when chunks render on machines of different sizes")
+    render.add_argument("--threads", type=bounded(int, 1, 64, "--threads"), default=2,
+                        help="encoder threads (default 2); part of the plan, since the "
+                        "encoded bytes depend on it: every machine of a cluster uses it")
+    render.add_argument("--resume", action="store_true",
+                        help="reuse the chunks a stopped render of the same plan finished")
+    cluster = render.add_mutually_exclusive_group()
+    cluster.add_argument("--workers", type=bounded(int, 1, 256, "--workers"), metavar="N",
+                         help="render on a local Ray cluster of N worker processes "
+                         "(needs the cluster extra: pip install 'visualizer[cluster]')")
+    cluster.add_argument("--cluster", metavar="ADDRESS",
+                         help="render on the Ray cluster at ADDRESS (HEAD:6379), or 'auto' "
+                         "for RAY_ADDRESS")
+    render.add_argument("--gpus-per-worker", type=bounded(float, 0, 8, "--gpus-per-worker"),
+                        default=0.0, metavar="G",
+                        help="with --workers/--cluster: each chunk takes G GPUs (1: one chunk "
+                        "per GPU, rendered on that GPU)")
 
 
 def cmd_render(args) -> int:
-    from visualizer.engine.offline import RenderOptions, RenderStopped, render_file
+    from visualizer.engine.offline import RenderOptions, RenderStopped, plan_render, render_plan
     from visualizer.scenes import scene as scenes_mod
     from visualizer.scenes.cues import Cue
     from visualizer.scenes.timeline import auto_cues, load_timeline
@@ -88,10 +101,20 @@ def cmd_render(args) -> int:
                                 duration=args.duration, supersample=args.supersample,
                                 codec=args.codec, crf=args.crf, preset=args.preset,
                                 threads=args.threads, chunk_seconds=args.chunk_seconds,
-                                render_scale=args.render_scale, settings=settings, ramps=ramps)
+                                resume=args.resume, render_scale=args.render_scale,
+                                settings=settings, ramps=ramps)
+        if args.gpus_per_worker and not (args.workers or args.cluster):
+            raise VisualizerError("--gpus-per-worker: give --workers N or --cluster ADDRESS too")
         try:
-            frames = render_file(audio, args.output, scenes=scenes, cues=cues, options=options,
-                                 track=track)
+            plan = plan_render(audio, scenes=scenes, cues=cues, options=options, track=track)
+            if args.workers or args.cluster:
+                from visualizer.engine.cluster import render_on_cluster
+                frames = render_on_cluster(plan, args.output, workers=args.workers or 0,
+                                           address=args.cluster or "",
+                                           gpus_per_worker=args.gpus_per_worker,
+                                           resume=args.resume)
+            else:
+                frames = render_plan(plan, args.output, resume=args.resume)
         except RenderStopped as stop:
             print(f"visualizer: {stop}", file=sys.stderr)
             return 130

@@ -28,6 +28,7 @@ from visualizer.audio.file_source import FileSource, mono
 from visualizer.engine.clock import FrameClock
 from visualizer.engine.core import Engine
 from visualizer.engine.plan import CHUNK_SECONDS, SETTLE_S, Chunk, Encoding, RenderPlan, make_plan
+from visualizer.engine.shipping import chunk_keys
 from visualizer.output.assemble import assemble
 from visualizer.output.encode import VideoSink
 from visualizer.output.progress import Progress
@@ -50,46 +51,64 @@ class RenderOptions:
     codec: str | None = None
     crf: int = 18
     preset: str = "veryfast"
-    threads: int = 0
+    threads: int = 2
     render_scale: float = 1.0
     sample_rate: int = 48000
     progress: bool = True
     settings: AnalyzerSettings | None = None
     ramps: list[Ramp] = field(default_factory=list)
     chunk_seconds: float = CHUNK_SECONDS
+    resume: bool = False            # reuse the segments a stopped run of the same plan left
 
 
 def render_file(audio: Path, out: Path, *, scenes: list[Scene], cues: list[Cue],
                 options: RenderOptions | None = None, track: FeatureTrack | None = None) -> int:
-    """Render ``audio`` to ``out`` following ``cues``; returns the frame count.
+    """Render ``audio`` to ``out`` following ``cues``, in this process; the frame count.
 
     ``cues`` must start with one at time 0 (or at ``options.start``);
     ``track`` is the file's analysis when the caller already made it.
     """
     opt = options or RenderOptions()
+    plan = plan_render(audio, scenes=scenes, cues=cues, options=opt, track=track)
+    return render_plan(plan, Path(out), progress=opt.progress, resume=opt.resume)
+
+
+def plan_render(audio: Path, *, scenes: list[Scene], cues: list[Cue],
+                options: RenderOptions | None = None,
+                track: FeatureTrack | None = None) -> RenderPlan:
+    """The plan of a render (analysing ``audio`` unless ``track`` is given)."""
+    opt = options or RenderOptions()
     settings = opt.settings or AnalyzerSettings(sample_rate=opt.sample_rate)
     track = track or analyze_file(audio, sample_rate=opt.sample_rate, settings=settings)
-    plan = make_plan(audio, track, scenes, cues, ramps=opt.ramps, size=opt.size, fps=opt.fps,
+    return make_plan(audio, track, scenes, cues, ramps=opt.ramps, size=opt.size, fps=opt.fps,
                      start=opt.start, duration=opt.duration, supersample=opt.supersample,
                      render_scale=opt.render_scale, sample_rate=opt.sample_rate,
                      settings=settings, chunk_seconds=opt.chunk_seconds,
                      encoding=Encoding(opt.codec, opt.crf, opt.preset, opt.threads))
-    return render_plan(plan, Path(out), progress=opt.progress)
 
 
-def render_plan(plan: RenderPlan, out: Path, *, progress: bool = True) -> int:
-    """Render every chunk of ``plan`` in turn, then assemble ``out``."""
+def render_plan(plan: RenderPlan, out: Path, *, progress: bool = True,
+                resume: bool = False) -> int:
+    """Render every chunk of ``plan`` in turn, then assemble ``out``. With
+    ``resume``, chunks whose segments an earlier run of the same plan
+    finished are not rendered again."""
     codec = codec_for(out, plan.encoding.codec)
     check_target(out, codec)
+    parts = Segments(out, codec, chunk_keys(plan, "this machine"))
+    if not resume:
+        parts.clear()
     bar = Progress(plan.frames, label=out.name) if progress else None
-    parts = Segments(out, codec)
     frames = 0
     try:
         for chunk in plan.chunks():
+            if parts.done(chunk):
+                frames += chunk.count
+                continue
             try:
                 done = frames
-                frames += render_chunk(plan, chunk, parts.path(chunk),
+                frames += render_chunk(plan, chunk, parts.part(chunk),
                                        on_frame=(lambda k: bar.update(done + k)) if bar else None)
+                parts.finished(chunk)
                 parts.frames = frames
             except ChunkStopped as stop:
                 frames += stop.frames
@@ -98,29 +117,34 @@ def render_plan(plan: RenderPlan, out: Path, *, progress: bool = True) -> int:
                     bar.close(frames)
                 raise RenderStopped(out, frames, plan.fps) from None
         parts.join(plan, plan.chunks())
+        parts.tidy()   # whole: nothing left to resume
         if bar:
             bar.close(frames)
         return frames
     except RenderStopped:
         raise
     except BaseException:
-        parts.remove_all()
+        parts.remove_all()   # the segments stay, for --resume
         raise
-    finally:
-        parts.tidy()
 
 
-def render_chunk(plan: RenderPlan, chunk: Chunk, path: Path, *, on_frame=None) -> int:
+def render_chunk(plan: RenderPlan, chunk: Chunk, path: Path, *, on_frame=None,
+                 source=None, report: dict | None = None) -> int:
     """Render ``chunk`` of ``plan`` into the segment ``path`` by itself; its frame count.
 
-    The same plan and chunk give the same segment in any process. Ctrl-C
-    finishes the segment with the frames drawn and raises ChunkStopped.
+    The same plan and chunk give the same segment in any process. ``source``
+    gives the sound (``read(n)``, ``at_end()``, ``close()``, as FileSource;
+    default: the plan's file). Ctrl-C finishes the segment with the frames
+    drawn and raises ChunkStopped.
     """
     sr, fps, settings = plan.sample_rate, plan.fps, plan.settings
     enc = plan.encoding
     big = (plan.size[0] * plan.supersample, plan.size[1] * plan.supersample)
-    source = FileSource(plan.audio, sample_rate=sr, report=False)  # the analysis reported repairs
+    if source is None:   # the analysis reported any repairs of the file already
+        source = FileSource(plan.audio, sample_rate=sr, report=False)
     renderer = Renderer.headless(sample_rate=sr, render_scale=plan.render_scale)
+    if report is not None:   # which GL drew it: a cluster must not mix renderers
+        report["renderer"] = renderer.ctx.info["GL_RENDERER"]
     out = sink = None
     try:
         first = chunk.first - chunk.preroll
@@ -128,7 +152,7 @@ def render_chunk(plan: RenderPlan, chunk: Chunk, path: Path, *, on_frame=None) -
         cue_index = plan.cue_at(t0)
         analyzer = Analyzer(replace(settings, musical=False))
         engine = Engine(renderer, plan.scenes, scene=plan.cues[cue_index].scene,
-                        analyzer=analyzer)
+                        analyzer=analyzer, transitions_dir=plan.transitions_dir)
         writer = VideoWriter(path, plan.size, fps, sample_rate=sr, audio=False,
                              codec=codec_for(path, enc.codec), crf=enc.crf, preset=enc.preset,
                              threads=enc.threads, first_number=chunk.first + 1)
@@ -168,7 +192,7 @@ def render_chunk(plan: RenderPlan, chunk: Chunk, path: Path, *, on_frame=None) -
     except BaseException:
         if sink is not None:
             sink.abort()
-            _remove(sink.writer.written_files())
+            remove_files(sink.writer.written_files())
         raise
     finally:
         if out is not None:
@@ -211,38 +235,68 @@ def _settle(source: FileSource, analyzer: Analyzer, start: float, sr: int) -> in
 
 class Segments:
     """Where a render's segments are written, and their joining into ``out``.
-    A PNG sequence needs no joining: each chunk writes its own numbered files."""
 
-    def __init__(self, out: Path, codec: str):
-        self.out, self.codec = out, codec
+    Each chunk's segment is named by its index and a key (the chunk's cache
+    key, see ``engine/cluster.py``), written as ``.part`` and renamed when
+    whole: a stopped render leaves the finished ones, which ``--resume``
+    reuses. A PNG sequence needs no joining: each chunk writes its own
+    numbered files."""
+
+    def __init__(self, out: Path, codec: str, keys: list[str] | None = None):
+        self.out, self.codec, self.keys = out, codec, keys
         self.folder = out.with_name(f".{out.name}.segments")
         self.frames = 0   # frames in the finished chunks (a PNG sequence's files)
 
     def path(self, chunk: Chunk) -> Path:
+        """Where ``chunk``'s finished segment is."""
+        if self.codec == "png":
+            return self.out
+        key = f"-{self.keys[chunk.index]}" if self.keys else ""
+        return self.folder / f"{chunk.index:05d}{key}{self.out.suffix}"
+
+    def part(self, chunk: Chunk) -> Path:
+        """Where ``chunk``'s segment is written until it is whole."""
         if self.codec == "png":
             return self.out
         self.folder.mkdir(exist_ok=True)
-        return self.folder / f"{chunk.index:05d}{self.out.suffix}"
+        final = self.path(chunk)
+        return final.with_name(final.stem + ".part" + final.suffix)
+
+    def finished(self, chunk: Chunk) -> None:
+        if self.codec != "png":
+            self.part(chunk).replace(self.path(chunk))
+
+    def done(self, chunk: Chunk) -> bool:
+        """Is ``chunk``'s segment there, whole (from an earlier run)?"""
+        return self.codec != "png" and self.path(chunk).is_file()
+
+    def clear(self) -> None:
+        """Start afresh: no segment of an earlier run is reused."""
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def join(self, plan: RenderPlan, chunks: list[Chunk], partial: int | None = None) -> None:
-        """Assemble ``chunks`` (and a last one of ``partial`` frames) into ``out``."""
+        """Assemble ``chunks`` (and the next one's first ``partial`` frames) into ``out``."""
         if self.codec == "png":
             return
-        counts = [c.count for c in chunks] + ([partial] if partial else [])
-        paths = [self.folder / f"{i:05d}{self.out.suffix}" for i in range(len(counts))]
+        counts = [c.count for c in chunks]
+        paths = [self.path(c) for c in chunks]
+        if partial:
+            nxt = plan.chunks()[len(chunks)]
+            counts.append(partial)
+            paths.append(self.part(nxt))
         assemble(paths, counts, self.out, fps=plan.fps, audio=plan.audio, start=plan.start,
                  end=min(plan.end, plan.start + sum(counts) / plan.fps),
                  sample_rate=plan.sample_rate, codec=self.codec)
 
     def remove_all(self) -> None:
         """After a failure: the output too, so nothing half-written pretends to be whole."""
-        _remove(png_files(self.out, 1, self.frames) if self.codec == "png" else [self.out])
+        remove_files(png_files(self.out, 1, self.frames) if self.codec == "png" else [self.out])
 
     def tidy(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _remove(files: list[Path]) -> None:
+def remove_files(files: list[Path]) -> None:
     """Delete a failed render's files; never raises over the error being handled."""
     for f in files:
         try:

@@ -13,8 +13,9 @@ chunks in turn writes the same bytes as many processes at once.
 A chunk after the first starts from the state the scenes would have: the
 streaming analyzer settles on the ``SETTLE_S`` seconds of audio before its
 pre-roll, the scene the cues had chosen by then is selected, and
-``PREROLL_S`` seconds of frames are drawn and thrown away, so that
-transitions, smoothed parameters and feedback trails have their history. (A
+``PREROLL_S`` seconds of frames (``FEEDBACK_PREROLL_S`` with a scene that
+feeds its picture back) are drawn and thrown away, so that transitions,
+smoothed parameters and feedback trails have their history. (A
 transition under way at the very start of a pre-roll is the one thing this
 does not carry: its chunk starts on the scene it was going to.)
 """
@@ -27,12 +28,17 @@ from visualizer.analysis.analyzer import AnalyzerSettings
 from visualizer.analysis.track import FeatureTrack
 from visualizer.errors import AudioFileError, VisualizerError
 from visualizer.scenes.cues import Cue, Ramp
-from visualizer.scenes.scene import Scene
+from visualizer.scenes.scene import TRANSITIONS_DIR, Scene
 
 SETTLE_S = 2.0
 """Audio analysed before a render's first frame, so the automatic gain has settled."""
 PREROLL_S = 2.0
 """Frames drawn and not kept before a later chunk's first frame."""
+FEEDBACK_PREROLL_S = 5.0
+"""The pre-roll when a scene feeds its last picture back (trails): measured
+on examples/isf/trails.fs, 2 s left frames 18/255 off an unchunked render at
+the boundary, decaying to 2/255 a further 1.2 s on; 5 s keeps them within
+1/255 (the 8-bit buffer's rounding)."""
 CHUNK_SECONDS = 60.0
 """The default chunk length: a 20 s clip is one chunk, a two-hour concert 120."""
 
@@ -44,8 +50,8 @@ class Encoding:
     codec: str | None = None       # None: from the output's suffix (video.codec_for)
     crf: int = 18
     preset: str = "veryfast"
-    threads: int = 0               # the encoder's threads; 0: its own choice (by cores).
-                                   # Pin it when chunks render on machines of other sizes.
+    threads: int = 2               # the encoder's threads, pinned: x264's output depends on
+                                   # them, and a chunk must encode the same on any machine
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,7 @@ class RenderPlan:
     settings: AnalyzerSettings | None = None
     encoding: Encoding = field(default_factory=Encoding)
     chunk_seconds: float = CHUNK_SECONDS
+    transitions_dir: Path = TRANSITIONS_DIR
 
     def time_of(self, frame: int) -> float:
         """The time frame ``frame`` shows (frame 0 is at ``start``)."""
@@ -86,7 +93,8 @@ class RenderPlan:
 
     def chunks(self) -> list[Chunk]:
         size = max(1, round(self.chunk_seconds * self.fps))
-        preroll = round(PREROLL_S * self.fps)
+        feedback = any(p.feedback for s in self.scenes for p in s.passes)
+        preroll = round((FEEDBACK_PREROLL_S if feedback else PREROLL_S) * self.fps)
         return [Chunk(i, first, min(size, self.frames - first), min(preroll, first))
                 for i, first in enumerate(range(0, self.frames, size))]
 
