@@ -125,6 +125,37 @@ def resume(folder: Path) -> dict:
             "same_bytes": digest(folder / "one.mp4") == digest(out)}
 
 
+def head(folder: Path) -> dict:
+    """A cluster made as the README says (`ray start --head` with a token),
+    joined with --cluster by a user's render; then without the token mode."""
+    p = plan(folder)
+    ray = str(Path(sys.executable).with_name("ray"))
+    env = dict(os.environ, HOME=str(folder), RAY_AUTH_MODE="token")
+    subprocess.run([ray, "get-auth-token", "--generate"], env=env, check=True,
+                   capture_output=True, timeout=120)
+    subprocess.run([ray, "start", "--head", "--port", "6379", "--node-ip-address", "127.0.0.1",
+                    "--num-cpus", "2", "--include-dashboard", "false"], env=env, check=True,
+                   capture_output=True, timeout=120)
+    try:
+        argv = [sys.executable, "-m", "visualizer", "render", str(p.audio), "-o",
+                str(folder / "two.mp4"), "--size", "160x90", "--chunk-seconds", "1",
+                "--cluster", "127.0.0.1:6379"]
+        r = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
+        one = argv[:-2]   # the same render in this one process
+        one[one.index("-o") + 1] = str(folder / "one.mp4")
+        subprocess.run(one, env=env, capture_output=True, timeout=300, check=True)
+        open_ = subprocess.run(argv[:-4] + ["-o", str(folder / "x.mp4"), "--cluster",
+                                            "127.0.0.1:6379"],
+                               env=dict(env, RAY_AUTH_MODE="disabled"), capture_output=True,
+                               text=True, timeout=300)
+    finally:
+        subprocess.run([ray, "stop", "--force"], env=env, capture_output=True, timeout=120)
+    return {"code": r.returncode, "same_bytes": (folder / "two.mp4").is_file() and
+            digest(folder / "one.mp4") == digest(folder / "two.mp4"),
+            "open_code": open_.returncode,
+            "open_error": open_.stderr.strip().splitlines()[-1:]}
+
+
 def bad_address(folder: Path) -> dict:
     r = subprocess.run([sys.executable, "-m", "visualizer", "render", str(folder / "song.wav"),
                         "-o", str(folder / "x.mp4"), "--cluster", "127.0.0.1:1"],

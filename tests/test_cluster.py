@@ -72,6 +72,12 @@ def test_ctrl_c_leaves_the_chunks_done_and_resume_renders_only_the_rest(tmp_path
     assert out["same_bytes"]
 
 
+def test_a_cluster_started_as_the_readme_says_renders_the_same_bytes(tmp_path):
+    out = rig("head", tmp_path)
+    assert out["code"] == 0 and out["same_bytes"]
+    assert out["open_code"] == 2 and "without token authentication" in out["open_error"][0]
+
+
 def test_an_unreachable_cluster_is_one_line(tmp_path):
     out = rig("bad_address", tmp_path)
     assert out["code"] == 2 and not out["output"]
