@@ -112,7 +112,8 @@ def cmd_live(args) -> int:
         from visualizer.control.setlist import Setlist
         from visualizer.scenes.scene import TRANSITIONS_DIR
         options.setlist = Setlist.load(args.setlist, keys,
-                                       sorted(p.stem for p in TRANSITIONS_DIR.glob("*.glsl")))
+                                       sorted(p.stem for p in TRANSITIONS_DIR.glob("*.glsl")),
+                                       looks={s.key: list(s.looks) for s in scenes})
     if options.setlist is not None and not args.scene:
         start = options.setlist.cue().scene   # the set opens on its first cue
     from visualizer.control.auto import AutoDirector

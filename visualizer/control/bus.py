@@ -19,6 +19,7 @@ ACTIONS = {
     "next_cue": "the setlist's next cue (the next song after its last)",
     "prev_cue": "the setlist's previous cue",
     "song": "jump to the setlist's song `target` (its name) or number `value`",
+    "look": "crossfade scene `scene` ('' the current) to its look `target` ('' its next look)",
     "param": "set parameter `target` of scene `scene` ('' the current) to `value`"
              " (0..1 of its range when `normalized`)",
     "intensity": "the master intensity, `value` 0..1 (an expression pedal)",

@@ -9,8 +9,10 @@ from visualizer.control.bus import TOGGLE, Command, ControlBus
 KEYMAP = {"LEFT": ("prev_scene",), "RIGHT": ("next_scene",), "UP": ("prev_cue",),
           "DOWN": ("next_cue",), "PAGEUP": ("prev_cue",), "PAGEDOWN": ("next_cue",),
           "SPACE": ("tap",), "B": ("blackout", TOGGLE), "F": ("freeze", TOGGLE),
-          "H": ("hud", TOGGLE), "R": ("record", TOGGLE), "A": ("auto", TOGGLE)}
-"""A key's command (and its value: TOGGLE flips a switch). 1-9 pick a scene."""
+          "H": ("hud", TOGGLE), "R": ("record", TOGGLE), "A": ("auto", TOGGLE),
+          "K": ("look",)}
+"""A key's command (and its value: TOGGLE flips a switch). 1-9 pick a scene
+of the current bank, 0 the next bank (see :class:`Keys`)."""
 
 MODIFIERS = frozenset(("LSHIFT", "RSHIFT", "LCTRL", "RCTRL", "LALT", "RALT", "LMETA", "RMETA",
                        "CAPSLOCK"))
@@ -20,14 +22,33 @@ LEARN_ACTIONS = {"I": "intensity", "N": "next_cue", "P": "prev_cue", "T": "tap",
 LEARN_HINT = "MIDI learn: 1-9 a parameter, S the scene, I N P T B F R A H an action"
 
 
+BANK = 9
+"""Scenes a bank holds: keys 1-9 pick in the bank, 0 moves to the next one."""
+
+
 class Keys:
     """Key presses to commands on ``bus``; ``L`` starts MIDI learn when there
     is a ``learn`` (a MidiLearn): then the next key names what the control
-    moved binds to."""
+    moved binds to. With more than nine ``scenes``, 1-9 pick among the
+    current bank of nine and 0 moves to the next bank (after the last, the
+    first again)."""
 
-    def __init__(self, bus: ControlBus, learn=None):
+    def __init__(self, bus: ControlBus, learn=None, scenes: int = BANK):
         self.bus, self.learn = bus, learn
+        self.scenes = scenes
+        self.bank = 0
         self.learning = False     # L pressed: the next key picks what MIDI learn binds
+
+    @property
+    def banks(self) -> int:
+        return max(1, -(-self.scenes // BANK))
+
+    def bank_text(self) -> str:
+        """Which scenes keys 1-9 pick now ('' while there is one bank)."""
+        if self.banks == 1:
+            return ""
+        first = self.bank * BANK + 1
+        return f"bank {self.bank + 1}: {first}-{min(first + BANK - 1, self.scenes)}"
 
     def press(self, name: str, scene: str = "", params: tuple = ()) -> bool:
         """One key, by name; ``scene`` and its ``params`` are on screen now
@@ -38,8 +59,11 @@ class Keys:
         elif name == "L" and self.learn is not None:
             self.learning = True
             self.learn.listen()   # a control moved now is bound by the key that follows
+        elif name == "0" and self.banks > 1:
+            self.bank = (self.bank + 1) % self.banks
         elif name.isdigit() and 1 <= int(name) <= 9:
-            self.bus.post(Command("scene_index", value=int(name) - 1, source="key"))
+            index = self.bank * BANK + int(name) - 1
+            self.bus.post(Command("scene_index", value=index, source="key"))
         elif name in KEYMAP:
             action, *value = KEYMAP[name]
             self.bus.post(Command(action, value=value[0] if value else 0.0, source="key"))

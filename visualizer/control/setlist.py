@@ -55,8 +55,10 @@ class Setlist:
         self._cue = 0
 
     @classmethod
-    def load(cls, path, scenes: list[str], transitions: list[str]) -> "Setlist":
-        """Read and check ``path`` against the scene keys and transition names."""
+    def load(cls, path, scenes: list[str], transitions: list[str],
+             looks: dict | None = None) -> "Setlist":
+        """Read and check ``path`` against the scene keys and transition names
+        (and, given ``looks`` ({scene: look names}), the looks its cues name)."""
         path = Path(path)
         data = read_toml(path, ControlError, "setlist")
         check_keys(path, data, _TOP_KEYS, ControlError)
@@ -70,7 +72,7 @@ class Setlist:
             raise ControlError(f"{path}: song: expected [[song]] tables")
         songs, names = [], set()
         for i, entry in enumerate(entries):
-            song = _song(path, i, entry, list(scenes), set(transitions))
+            song = _song(path, i, entry, list(scenes), set(transitions), looks)
             if song.name.casefold() in names:
                 raise ControlError(f"{path}: song {i + 1} {shown(song.name)}: "
                                    f"the name is used twice (goto by name needs it unique)")
@@ -156,7 +158,8 @@ class Setlist:
         return self.songs[self._song + 1].cues[0].scene
 
 
-def _song(path: Path, i: int, entry: dict, scenes: list[str], transitions: set[str]) -> Song:
+def _song(path: Path, i: int, entry: dict, scenes: list[str], transitions: set[str],
+          looks: dict | None = None) -> Song:
     name = entry.get("name")
     where = f"song {i + 1}"
     if not isinstance(name, str) or not name.strip():
@@ -170,5 +173,5 @@ def _song(path: Path, i: int, entry: dict, scenes: list[str], transitions: set[s
         raise ControlError(f"{path}: {where}: cue: expected [[song.cue]] tables")
     return Song(name.strip(), tuple(
         read_cue(path, f"{where}: cue {j + 1}: ", c, scenes=scenes, transitions=transitions,
-                 defaults=SETLIST_CUE, error=ControlError)
+                 defaults=SETLIST_CUE, error=ControlError, looks=looks)
         for j, c in enumerate(cues)))

@@ -60,6 +60,10 @@ def command(address: str, args: tuple, names: Names, *, source: str) -> Command 
         return _scene(args, names, source)
     if address == "/song":
         return _song(args, source)
+    if address == "/look":
+        if args and not (len(args) == 1 and isinstance(args[0], str)):
+            raise BadMessage("/look takes a look's name (or nothing: the next look)")
+        return Command("look", target=args[0] if args else "", source=source)
     if address.startswith(("/param/", "/param01/")):
         return _param(address, args, names, source)
     raise BadMessage("unknown address")

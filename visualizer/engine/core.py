@@ -21,6 +21,7 @@ from visualizer.scenes.scene import Scene, TRANSITIONS_DIR
 from visualizer.scenes.state import SceneState
 
 _MAX_WAIT_S = 4.0
+LOOK_SECONDS = 2.0   # a look crossfades over this
 _INTENSITY = FEATURE_INDEX["intensity"]  # a quantised switch waits no longer than this for a beat that never comes
 
 
@@ -115,6 +116,20 @@ class Engine:
         """Drop the switch waiting or under way: the scene on screen stays."""
         self._switch = None
 
+    def look(self, name: str, *, scene: str = "", seconds: float = LOOK_SECONDS) -> str:
+        """Crossfade ``scene`` ('' the one on screen) to its look ``name``
+        ('' the one after the last shown) over ``seconds``; the look's name.
+        Raises SceneError for a look the scene does not have."""
+        key = scene or self.current
+        self._check(key)
+        state = self.states[key]
+        name = name or state.next_look()
+        if name not in state.scene.looks:
+            known = ", ".join(state.scene.looks) or "none"
+            raise SceneError(f"scene '{key}' has no look {name!r} (its looks: {known})")
+        state.look(name, seconds)
+        return name
+
     def request(self, cue: Cue, now: float) -> None:
         """Switch as ``cue`` says: with its transition, on the next beat or bar
         if quantised. A request during a transition finishes that one first."""
@@ -124,6 +139,8 @@ class Engine:
                              f"(known: {', '.join(self.transitions)})")
         if cue.quantize not in QUANTIZE:
             raise SceneError(f"quantize must be one of {', '.join(QUANTIZE)}")
+        if cue.look:   # the scene comes in wearing it
+            self.look(cue.look, scene=cue.scene)
         if self._switch is not None and self._switch.start >= 0:
             self.current = self._switch.cue.scene
         self._switch = _Switch(cue, now)

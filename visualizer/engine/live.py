@@ -52,7 +52,7 @@ class LiveLoop:
         self.show.tap_offset = o.av_offset
         if o.link is not None:   # a tap sets the shared session's tempo
             self.show.on_tap = o.link.tap
-        self.keys = Keys(o.bus, o.learn)
+        self.keys = Keys(o.bus, o.learn, scenes=len(engine.keys))
         self.latency = LatencyMeter()
         self.frames = FrameStats(240, target_fps=refresh)
         self.stats = HudStats(frames=self.frames, latency=self.latency)
@@ -257,6 +257,11 @@ class LiveLoop:
         s.cents = float(values[FEATURE_INDEX["cents"]])
         scale = self.renderer.render_scale
         s.scene = engine.current if scale >= 1.0 else f"{engine.current} (at {scale:.2f})"
+        look = engine.states[engine.current].look_name
+        if look:
+            s.scene += f" ({look})"
+        if self.keys.banks > 1:
+            s.scene += f" · {self.keys.bank_text()}"
         setlist = show.setlist
         s.next_cue = setlist.upcoming() if setlist is not None else (engine.switching or "")
         s.input_overflows = self.source.overflows

@@ -153,6 +153,9 @@ def render_chunk(plan: RenderPlan, chunk: Chunk, path: Path, *, on_frame=None,
         analyzer = Analyzer(replace(settings, musical=False))
         engine = Engine(renderer, plan.scenes, scene=plan.cues[cue_index].scene,
                         analyzer=analyzer, transitions_dir=plan.transitions_dir)
+        for cue in plan.cues[:cue_index + 1]:   # the looks the cues before chose, in order
+            if cue.look:
+                engine.look(cue.look, scene=cue.scene, seconds=0.0)
         writer = VideoWriter(path, plan.size, fps, sample_rate=sr, audio=False,
                              codec=codec_for(path, enc.codec), crf=enc.crf, preset=enc.preset,
                              threads=enc.threads, first_number=chunk.first + 1)

@@ -50,6 +50,7 @@ class Show:
             "prev_scene": lambda c, now: self._step_scene(-1, now),
             "next_cue": self._next_cue, "prev_cue": self._prev_cue, "song": self._song,
             "param": self._param, "intensity": self._intensity,
+            "look": lambda c, now: self.engine.look(c.target, scene=c.scene),
             "blackout": self._toggle("blackout"), "freeze": self._toggle("frozen"),
             "hud": self._toggle("hud"), "record": self._toggle("recording"),
             "auto": self._auto, "tap": self._tap,

@@ -30,7 +30,7 @@ from visualizer.userfile import check_keys, is_number, key_path, shown
 QUANTIZE = ("none", "beat", "bar")
 CUT = "cut"
 """The transition name that switches at once (whatever length is given)."""
-CUE_KEYS = frozenset({"scene", "transition", "beats", "duration", "quantize"})
+CUE_KEYS = frozenset({"scene", "transition", "beats", "duration", "quantize", "look"})
 RENAMED = {"seconds": ("duration", "the transition length")}
 """Keys that an older setlist used: old name -> (new name, what it is). A
 file with one is refused, naming the new key, never read as something else."""
@@ -49,6 +49,7 @@ class Cue:
     duration: float = 0.0   # seconds; 0 cuts
     beats: float = 0.0      # or a duration in beats (at the tempo when it starts)
     quantize: str = "none"
+    look: str = ""          # the scene comes in wearing this look of its own ('' as it is)
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,8 @@ SETLIST_CUE = CueDefaults(beats=1.0, quantize="beat")
 
 
 def read_cue(path: Path, where: str, entry: dict, *, scenes, transitions,
-             defaults: CueDefaults, error: type[VisualizerError], time_keys=()) -> Cue:
+             defaults: CueDefaults, error: type[VisualizerError], time_keys=(),
+             looks: dict | None = None) -> Cue:
     """The cue the table ``entry`` of the file at ``path`` says (its time 0:
     a timeline sets it, from ``time_keys``, which only it allows).
 
@@ -95,6 +97,7 @@ def read_cue(path: Path, where: str, entry: dict, *, scenes, transitions,
     them; ``transitions``: the transition names (``"cut"`` is always one).
     Every mistake raises ``error`` as one line naming the file and
     ``where``: ``t.toml: cue[2].scene: unknown scene 'tundra' (known: ...)``.
+    ``looks`` ({scene: its look names}), when given, checks a cue's ``look``.
     """
     _check_keys(path, where, entry, CUE_KEYS | set(time_keys), error)
     scene = entry.get("scene")
@@ -118,13 +121,18 @@ def read_cue(path: Path, where: str, entry: dict, *, scenes, transitions,
     if quantize not in QUANTIZE:
         raise error(f"{path}: {key_path(where, 'quantize')}: {shown(quantize)} is not one of "
                     f"{', '.join(QUANTIZE)}")
+    look = entry.get("look", "")
+    if not isinstance(look, str) or (looks is not None and look and look not in looks.get(scene, ())):
+        known = ", ".join((looks or {}).get(scene, ())) or "none"
+        raise error(f"{path}: {key_path(where, 'look')}: {shown(look)} is not a look of "
+                    f"'{scene}' (its looks: {known})")
     if transition == CUT:
-        return Cue(0.0, scene, "", 0.0, 0.0, quantize)
+        return Cue(0.0, scene, "", 0.0, 0.0, quantize, look)
     seconds = float(entry.get("duration", 0.0))
     beats = float(entry.get("beats", 0.0 if "duration" in entry else defaults.beats))
     if not transition and (beats > 0 or seconds > 0):
         transition = "crossfade"
-    return Cue(0.0, scene, transition, seconds, beats, quantize)
+    return Cue(0.0, scene, transition, seconds, beats, quantize, look)
 
 
 def _check_keys(path: Path, where: str, entry: dict, allowed, error) -> None:

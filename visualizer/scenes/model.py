@@ -138,6 +138,9 @@ class Scene:
     transition_beats: float = 1.0
     input: str = "lead"
     """Which live input's features drive the scene (see ``INPUTS``)."""
+    looks: dict = field(default_factory=dict)
+    """Named sets of parameter values ({look: {param: value}}), in file order:
+    what a VJ switches between from song to song (crossfaded)."""
     shaders_dir: Path = SHADERS_DIR
     """The built-in shaders folder the scene was loaded against: where its
     shaders are looked for after its own folder (see ``shader_dirs``)."""

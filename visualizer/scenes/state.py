@@ -20,6 +20,33 @@ class SceneState:
         self.values = dict(self.base)
         self._env = [0.0] * len(scene.bindings)
         self._features = [FEATURE_INDEX[b.feature] for b in scene.bindings]
+        self.look_name = ""
+        self._fade = None   # (from values, to values, seconds, elapsed) of a look under way
+
+    def look(self, name: str, seconds: float) -> None:
+        """Crossfade the base values to the look ``name`` over ``seconds``
+        (numbers and colours glide; a switch flips at the end)."""
+        target = self.scene.looks[name]
+        self.look_name = name
+        self._fade = ({k: self.base[k] for k in target}, dict(target), max(seconds, 0.0), 0.0)
+        if seconds <= 0:
+            self._advance(0.0)
+
+    def next_look(self) -> str:
+        """The look after the one shown last (the first if none): its name, '' if none."""
+        names = list(self.scene.looks)
+        if not names:
+            return ""
+        i = names.index(self.look_name) + 1 if self.look_name in names else 0
+        return names[i % len(names)]
+
+    def _advance(self, dt: float) -> None:
+        start, target, seconds, elapsed = self._fade
+        elapsed += dt
+        a = 1.0 if seconds <= 0 else min(elapsed / seconds, 1.0)
+        for name, end in target.items():
+            self.base[name] = _blend(self.scene.params[name], start[name], end, a)
+        self._fade = None if a >= 1.0 else (start, target, seconds, elapsed)
 
     def set(self, name: str, value) -> None:
         """Set a parameter's base value (clamped into its range)."""
@@ -27,6 +54,8 @@ class SceneState:
 
     def update(self, frame: FeatureFrame, dt: float) -> dict:
         """Advance the bindings by ``dt`` seconds and return every parameter's value."""
+        if self._fade is not None:
+            self._advance(dt)
         values = self.values
         values.update(self.base)
         for i, binding in enumerate(self.scene.bindings):
@@ -39,3 +68,12 @@ class SceneState:
         for binding in self.scene.bindings:
             values[binding.param] = self.scene.params[binding.param].clamp(values[binding.param])
         return values
+
+
+def _blend(param, start, end, a: float):
+    """``start`` to ``end`` at ``a`` (0..1), as the parameter's type allows."""
+    if param.type == "bool":
+        return end if a >= 1.0 else start
+    if param.type == "color":
+        return tuple(s + (e - s) * a for s, e in zip(start, end))
+    return param.clamp(start + (end - start) * a)

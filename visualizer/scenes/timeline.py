@@ -100,7 +100,8 @@ def _cues(path: Path, entries: list[dict], scenes: list[Scene], times: _Times,
     for i, entry in enumerate(entries):
         where = f"cue[{i}]"
         cue = read_cue(path, where, entry, scenes=keys, transitions=transitions,
-                       defaults=TIMELINE_CUE, error=SceneError, time_keys=_TIME_KEYS)
+                       defaults=TIMELINE_CUE, error=SceneError, time_keys=_TIME_KEYS,
+                       looks={s.key: list(s.looks) for s in scenes})
         t = times.of(entry, where, *_TIME_KEYS)
         if t < busy_until - 1e-9:
             raise SceneError(f"{path}: {where}: at {t:g} s it overlaps the previous cue "

@@ -48,7 +48,7 @@ from visualizer.scenes.model import (BUILT_IN_NAMES, GLSL_KEYWORDS, IDENT, INPUT
 from visualizer.userfile import check_keys, is_number, label, read_toml, shown
 
 _SCENE_KEYS = {"title", "description", "shader", "order", "params", "bindings", "passes",
-               "render_scale", "transition", "transition_beats", "input"}
+               "render_scale", "transition", "transition_beats", "input", "looks"}
 _PARAM_KEYS = {"type", "default", "range", "description"}
 _BINDING_KEYS = {"param", "feature", "gain", "attack", "release"}
 _PASS_KEYS = {"shader", "target", "feedback"}
@@ -68,6 +68,7 @@ def load_toml_scene(path: Path, *, shaders_dir: Path) -> Scene:
         params[name] = _param(path, name, spec)
     bindings = tuple(_binding(path, i, spec, params)
                      for i, spec in enumerate(_typed(path, data, "bindings", list, default=[])))
+    looks = _looks(path, _typed(path, data, "looks", dict, default={}), params)
     scale = _typed(path, data, "render_scale", (int, float), default=1.0)
     if not 0.1 <= scale <= 1.0:
         raise SceneError(f"{path}: render_scale: {scale} is outside 0.1..1")
@@ -88,7 +89,34 @@ def load_toml_scene(path: Path, *, shaders_dir: Path) -> Scene:
         order=_typed(path, data, "order", int, default=1000),
         params=params, bindings=bindings, render_scale=float(scale),
         transition=transition, transition_beats=float(beats), input=source,
-        shaders_dir=shaders_dir)
+        looks=looks, shaders_dir=shaders_dir)
+
+
+def _looks(path: Path, tables: dict, params: dict[str, Param]) -> dict[str, dict]:
+    """``[looks.NAME]`` tables: each names values for some of the parameters."""
+    looks = {}
+    for name, values in tables.items():
+        where = f"looks.{label(name)}"
+        if not isinstance(values, dict) or not values:
+            raise SceneError(f"{path}: {where}: expected a table of parameter values")
+        check_keys(path, values, set(params), SceneError, where)
+        looks[name] = {key: _look_value(path, f"{where}.{label(key)}", params[key], value)
+                       for key, value in values.items()}
+    return looks
+
+
+def _look_value(path: Path, where: str, param: Param, value):
+    if param.type == "bool":
+        if not isinstance(value, bool):
+            raise SceneError(f"{path}: {where}: expected true or false")
+        return value
+    if param.type == "color":
+        if not (isinstance(value, list) and len(value) == 3 and all(map(is_number, value))):
+            raise SceneError(f"{path}: {where}: expected a colour [r, g, b]")
+        return param.clamp(value)
+    if not is_number(value) or not math.isfinite(value) or not param.low <= value <= param.high:
+        raise SceneError(f"{path}: {where}: expected a number in {param.low:g}..{param.high:g}")
+    return param.clamp(value)
 
 
 def _passes(path: Path, data: dict, folders: tuple[Path, ...]) -> tuple[Pass, ...]:

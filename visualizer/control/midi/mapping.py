@@ -63,7 +63,7 @@ KINDS = ("note", "program", "cc", "footswitch")
 """The tables of a mapping file, in the order a written file lists them."""
 NUMBER = {"note": "note", "program": "program", "cc": "cc", "footswitch": "cc"}
 """The key of each table that names its control's number."""
-_ARGS = {"scene", "index", "song", "param", "params", "value", "range"}
+_ARGS = {"scene", "index", "song", "param", "params", "value", "range", "look"}
 _KEYS = {
     "note": {"note", "channel", "action"} | _ARGS,
     "program": {"program", "channel", "action"} | _ARGS,
@@ -75,6 +75,7 @@ CONTINUOUS = {"param", "intensity"}
 """Actions that take a value 0..1 from the control (a knob, a pedal, a velocity)."""
 _SWITCHED = {"blackout", "freeze", "hud", "record", "auto"}   # on, off or toggle
 _USES = {"scene": {"scene"}, "scene_index": {"index"}, "song": {"song"},
+         "look": {"look", "scene"},
          "param": {"scene", "param", "params", "value", "range"},
          "intensity": {"value", "range"}, **{a: {"value"} for a in _SWITCHED}}
 SWITCH_CCS = range(64, 70)
@@ -229,6 +230,11 @@ class MidiMap:
         return Binding(commands, scaled, lo, hi)
 
     def _commands(self, where: str, action: str, spec: dict, value: float) -> tuple[Command, ...]:
+        if action == "look":   # a look by name, of a scene or the current one; none: the next
+            look, scene = spec.get("look", ""), spec.get("scene", "")
+            if not isinstance(look, str) or (scene and scene not in self.scenes):
+                raise self._err(f"{where}: look: expected a look's name (and a scene of ours)")
+            return (Command("look", target=look, scene=scene, source="midi"),)
         if action == "scene":
             scene = spec.get("scene")
             if scene not in self.scenes:
