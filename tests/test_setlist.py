@@ -45,19 +45,21 @@ def test_next_steps_through_every_cue_then_wraps_into_the_next_song(setlist):
         assert cue == setlist.cue()
         seen.append((setlist.current(), cue.scene))
     assert seen == [
-        ((0, 0), "steppe"), ((0, 1), "yaks"), ((0, 2), "night"),
-        ((1, 0), "haunting"), ((1, 1), "night"), ((1, 2), "club"),
+        ((0, 0), "steppe"), ((0, 1), "yaks"), ((0, 2), "night"), ((0, 3), "dawn"),
+        ((1, 0), "haunting"), ((1, 1), "night"), ((1, 2), "journey"), ((1, 3), "almaty"),
+        ((1, 4), "club"),
         ((2, 0), "club"), ((2, 1), "eyes"), ((2, 2), "crowd"), ((2, 3), "vortex"),
-        ((2, 4), "steppe")]
+        ((2, 4), "steppe"), ((2, 5), "echo")]
     # The end of the set: the footswitch does nothing, the position stays.
-    assert setlist.at_end and setlist.next() is None and setlist.current() == (2, 4)
+    assert setlist.at_end and setlist.next() is None and setlist.current() == (2, 5)
     assert setlist.upcoming() == ""
 
 
 def test_prev_goes_back_across_songs_and_stops_at_the_start(setlist):
     setlist.goto_song(1)
     assert setlist.prev() == setlist.songs[0].cues[-1]
-    assert setlist.current() == (0, 2)
+    assert setlist.current() == (0, 3)
+    assert setlist.prev().scene == "night"
     assert setlist.prev().scene == "yaks"
     assert setlist.prev().scene == "steppe"
     assert setlist.prev() is None and setlist.current() == (0, 0)
@@ -78,11 +80,12 @@ def test_goto_song_by_name_or_index(setlist):
 
 
 def test_hud_texts(setlist):
-    assert setlist.position_text() == "1/3 Dombra Wind · cue 1/3 steppe"
+    assert setlist.position_text() == "1/3 Dombra Wind · cue 1/4 steppe"
     assert setlist.upcoming() == "yaks"
     setlist.next()
     setlist.next()
-    assert setlist.position_text() == "1/3 Dombra Wind · cue 3/3 night"
+    setlist.next()
+    assert setlist.position_text() == "1/3 Dombra Wind · cue 4/4 dawn"
     assert setlist.upcoming() == "haunting"   # across the song boundary
 
 
