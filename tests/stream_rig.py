@@ -53,10 +53,12 @@ def read_index(rgb: np.ndarray, bits: int = BITS) -> int:
     return sum(1 << (b - 1) for b in range(1, bits + 1) if top[b] > 128)
 
 
-def wait_bound(port: int, timeout: float = 10.0) -> None:
-    """Until something holds UDP ``port`` on loopback (a receiver is listening)."""
+def wait_bound(port: int, timeout: float = 60.0, alive=lambda: True) -> None:
+    """Until something holds UDP ``port`` on loopback (a receiver is listening).
+    A condition, not a time: on a busy machine the receiver's thread may take
+    seconds to open its socket; ``alive`` false means it never will."""
     end = time.monotonic() + timeout
-    while time.monotonic() < end:
+    while time.monotonic() < end and alive():
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             try:
                 s.bind(("127.0.0.1", port))
@@ -85,7 +87,9 @@ class UdpReceiver:
 
     def __enter__(self) -> "UdpReceiver":
         self._thread.start()
-        wait_bound(self.port)
+        wait_bound(self.port, alive=self._thread.is_alive)
+        if self.error is not None:
+            raise self.error
         return self
 
     def __exit__(self, *exc) -> None:

@@ -87,12 +87,12 @@ class _Job:
                     self._finished(pending.pop(ref), ref)
                 self._progress(counter)
         except KeyboardInterrupt:
-            for ref in pending:
-                ray.cancel(ref, force=True)
+            # No ray.cancel(force=True) here: racing a task that is just
+            # finishing, it crashed Ray's core (2.60, "Tried to complete task
+            # that was not pending"). ray.shutdown() in render_on_cluster ends
+            # the job, and with it the tasks still running.
             return self._stopped()
         except BaseException:
-            for ref in pending:
-                ray.cancel(ref, force=True)
             if self.codec == "png":   # no partial sequence pretends to be whole
                 remove_files(png_files(self.out, 1, plan.frames))
             raise
