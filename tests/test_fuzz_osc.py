@@ -41,7 +41,7 @@ SCENES = ["tunnel", "vortex", "eyes"]
 PARAMS = {"tunnel": ["speed", "twist"], "vortex": ["spin"], "eyes": []}
 ANSWER_S = 1.0          # a valid command after a batch is acted on within this
 BATCH_BYTES = 96_000    # per batch: well inside the socket's receive buffer, so none is dropped
-ADDRESSES = ["/scene", "/scene/next", "/scene/prev", "/cue/next", "/cue/prev", "/song",
+ADDRESSES = ["/scene", "/look", "/scene/next", "/scene/prev", "/cue/next", "/cue/prev", "/song",
              "/param/tunnel/speed", "/param/vortex/spin", "/param/spin", "/param01/twist",
              "/param01/eyes/x", "/intensity", "/blackout", "/freeze", "/hud", "/record",
              "/auto", "/tap", "/visualizer/scene", "/visualizer/intensity", "/nope", "/",
@@ -219,6 +219,8 @@ def _valid(command: Command) -> bool:
     if command.action == "param":
         scenes = [command.scene] if command.scene else list(PARAMS)
         return any(command.target in PARAMS[s] for s in scenes)
+    if command.action == "look":   # a look is a name of the scene on screen: the show checks it
+        return isinstance(command.target, str) and not command.scene
     return command.action == "song" or not command.target
 
 

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.fuzz
 
 SCENES = [s["key"] for s in CATALOGUE]
 PARAMS = {s["key"]: [p["name"] for p in s["params"]] for s in CATALOGUE}
-ADDRESSES = ["/scene", "/scene/next", "/scene/prev", "/cue/next", "/cue/prev", "/song",
+ADDRESSES = ["/scene", "/look", "/scene/next", "/scene/prev", "/cue/next", "/cue/prev", "/song",
              "/param/tunnel/speed", "/param/club/haze", "/param/speed", "/param01/rings",
              "/param01/eyes/x", "/intensity", "/blackout", "/freeze", "/hud", "/record",
              "/auto", "/tap", "/visualizer/scene", "/visualizer/tap", "/nope", "/", "/param/",
@@ -179,6 +179,8 @@ def _valid(command: Command) -> bool:
     if command.action == "param":
         scenes = [command.scene] if command.scene else list(PARAMS)
         return any(command.target in PARAMS[s] for s in scenes)
+    if command.action == "look":   # a look is a name of the scene on screen: the show checks it
+        return isinstance(command.target, str) and not command.scene
     return command.action == "song" or not command.target
 
 
