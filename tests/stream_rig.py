@@ -5,7 +5,6 @@ RTMP server on loopback (FFmpeg's own, listening, behind a small relay).
 Everything here sends to and listens on 127.0.0.1 only.
 """
 
-import errno
 import socket
 import subprocess
 import sys
@@ -55,17 +54,20 @@ def read_index(rgb: np.ndarray, bits: int = BITS) -> int:
 
 def wait_bound(port: int, timeout: float = 60.0, alive=lambda: True) -> None:
     """Until something holds UDP ``port`` on loopback (a receiver is listening).
-    A condition, not a time: on a busy machine the receiver's thread may take
+    Read from /proc, never by binding the port to find out: a probe that binds
+    it, even for a moment, can take it from the receiver opening it. A
+    condition, not a time: on a busy machine the receiver's thread may take
     seconds to open its socket; ``alive`` false means it never will."""
+    local = f":{port:04X}"
     end = time.monotonic() + timeout
     while time.monotonic() < end and alive():
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        for table in ("/proc/net/udp", "/proc/net/udp6"):
             try:
-                s.bind(("127.0.0.1", port))
-            except OSError as e:
-                if e.errno == errno.EADDRINUSE:
-                    return
-                raise
+                rows = [line.split() for line in Path(table).read_text().splitlines()[1:]]
+            except OSError:
+                continue
+            if any(row[1].endswith(local) for row in rows):
+                return
         time.sleep(0.02)
     raise TimeoutError(f"nothing listens on UDP {port}")
 
