@@ -7,6 +7,13 @@
 
 const float ARMS = 5.0;            // angular period of the smoke pattern
 
+// Turn a linear colour about the grey axis (the look's hue), keeping its brightness.
+vec3 hueTurn(vec3 c, float a) {
+    const vec3 k = vec3(0.57735027);
+    float ca = cos(a);
+    return max(c * ca + cross(k, c) * sin(a) + k * dot(k, c) * (1.0 - ca), 0.0);
+}
+
 float band(float x) {              // iBands with linear interpolation, x in 0..1
     float f = clamp(x, 0.0, 1.0) * 47.0;
     int i = int(floor(f));
@@ -24,7 +31,9 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
     float t = iTime;
     float turn = t * 0.05 * spin + iLevel * 0.35 * spin;       // spin phase (turns)
     float fall = t * 0.22 + iLevel * 0.5 + iBass * 0.3;        // flow into depth
-    float twist = tightness * (1.3 + 1.2 * iLevel);            // spiral winding
+    // The intensity arc draws the arms in and the climax wrenches them tight:
+    // the vortex of the story is the peak of the set.
+    float twist = tightness * (1.3 + 1.2 * iLevel + 0.6 * iIntensity + 1.2 * iClimax);
 
     // Log-polar: x wraps every ARMS units, y is depth (conformal scale).
     float ux = a / TAU * ARMS;
@@ -51,7 +60,7 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
     float fl = flare * (0.25 + 1.3 * iBass + 0.25 * iLevel);
     float core = exp(-r * (15.0 - 4.0 * min(fl, 1.5)));
     float light = 0.75 * exp(-r * 4.2) + 0.06 * exp(-r * 1.5) + core * 2.0;
-    light *= 0.75 + 0.25 * fl;
+    light *= (0.75 + 0.25 * fl) * (0.8 + 0.45 * iIntensity + 0.5 * iClimax);
 
     // Rings travelling outward in log radius; bass shoves them out, spectrum sets their brightness.
     float ringPhase = vy * 1.4 - t * 0.3 - iBass * 0.9 * flare + (d1 - 0.5) * 0.6;
@@ -110,6 +119,13 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
     vec3 coreCol = mix(amber, noteTint * noteTint, 0.6 * iVoiced);
     col += mix(coreCol, vec3(1.0, 0.9, 0.75), core) * core * (0.8 + 1.2 * fl);
 
+    // The climax: a shock of light running out from the core along the arms.
+    float shock = iClimax * exp(-pow((r - 0.08 - 0.9 * (1.0 - iClimax)) * 7.0, 2.0));
+    col += mix(brass, vec3(1.0, 0.85, 0.6), 0.5) * shock * (0.4 + smoke1) * 1.2;
+
+    // The look's palette turns the warm (brass) light; the violet void keeps its colour.
+    float warmth = clamp(3.0 * (col.r - col.b) / max(col.r, 1e-3), 0.0, 1.0);
+    col = mix(col, hueTurn(col, -hue * PI), warmth);
     col *= 1.0 - 0.5 * smoothstep(0.5, 1.1, r);                 // vignette
     // Tone map on the brightest channel so the brass keeps its hue, then let
     // only the hottest light burn towards white.

@@ -122,3 +122,55 @@ def test_a_midi_pad_names_a_look_and_another_steps_to_the_next(tmp_path):
     step = mapping.command(mido.Message("note_on", note=41, velocity=100), 0.0)
     assert [(c.action, c.target, c.scene) for c in storm] == [("look", "storm", "steppe")]
     assert [(c.action, c.target) for c in step] == [("look", "")]
+
+
+def test_every_scene_has_looks_within_its_ranges():
+    from visualizer.scenes.scene import discover
+    for scene in discover([]):
+        assert len(scene.looks) >= 2, scene.key
+        for name, values in scene.looks.items():
+            for param, value in values.items():
+                p = scene.params[param]
+                if p.type in ("float", "int"):
+                    assert p.low <= value <= p.high, (scene.key, name, param)
+
+
+def test_a_snapshot_shows_a_look_and_names_a_wrong_one(tmp_path):
+    from conftest import run_cli
+    from test_live import read_png
+    shots = {}
+    for look in ("brass", "midnight"):
+        out = tmp_path / f"{look}.png"
+        done = run_cli("snapshot", "--demo", "--scene", "vortex", "--look", look,
+                       "--at", "12.5", "--size", "160x90", "-o", str(out))
+        assert done.returncode == 0 and f"look {look}" in done.stdout, done.stderr
+        shots[look] = read_png(out).astype(float)
+    warm, cold = (shots[k][..., 0].mean() - shots[k][..., 2].mean() for k in ("brass", "midnight"))
+    assert warm > 10 and cold < -5          # brass glows orange, midnight blue
+    bad = run_cli("snapshot", "--demo", "--scene", "vortex", "--look", "nope", "--at", "1",
+                  "-o", str(tmp_path / "x.png"))
+    assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0
+    assert "vortex has no such look" in bad.stderr and "midnight" in bad.stderr
+
+
+def test_a_still_shows_the_bindings_as_the_show_has_them_then():
+    """A still replays the seconds before it through the scene's bindings: its
+    parameters are within a few percent of a show's that played from the start,
+    and far from the bindings at rest."""
+    from visualizer.analysis.track import analyze
+    from visualizer.audio.demo import demo_track
+    from visualizer.engine.stills import settled_state
+    samples = demo_track(48000).mean(axis=1)
+    track = analyze(samples, sample_rate=48000)
+    scene = load_scene(SCENES_DIR / "echo.toml")   # glow follows the intensity arc (1 s / 3 s)
+    t = 15.0
+    played = SceneState(scene)
+    frame = FeatureFrame()
+    for k in range(int(t * 30)):
+        frame.values[:] = track.rows[track.index_at(k / 30)]
+        played.update(frame, 1 / 30)
+    still = settled_state(scene, track, t).values
+    rest = SceneState(scene).update(frame, 1 / 30)
+    for name in ("glow", "tint"):
+        assert abs(still[name] - played.values[name]) < 0.05 * max(abs(played.values[name]), 0.1)
+    assert played.values["glow"] - rest["glow"] > 0.2

@@ -1,6 +1,6 @@
 """The web remote in a real browser: Debian's headless Chromium, driven by
 Selenium through Debian's chromedriver, at a phone's size, against a live
-show whose window is on Xvfb. A scene tile, a slider and the blackout button
+show whose window is on Xvfb. A look button, a scene tile, a slider and the blackout button
 change the show (its state, and the live window's picture), and the page
 finds the show again after a restart. The page is saved as a PNG at
 390x844 (``remote-390x844.png`` in the test's temporary folder)."""
@@ -84,6 +84,15 @@ def test_a_phone_drives_the_live_window(xdisplay, phone, tmp_path):
                                       ".every(i => i.naturalWidth > 0)"), timeout=120)
         before = _window_picture(xdisplay)
         assert before.mean() > 5   # the show, not black
+
+        # The scene's looks are buttons: one press crossfades the show into it.
+        assert ([b.get_attribute("data-look") for b in
+                 phone.find_elements(By.CSS_SELECTOR, "#looks .look")] == first["looks"])
+        _page(phone, "document.getElementById('looks').scrollIntoView({block: 'center'})")
+        look = phone.find_element(By.CSS_SELECTOR, '#looks .look[data-look="ember"]')
+        look.click()
+        wait_for(lambda: state(port)["look"] == "ember", timeout=15)
+        wait_for(lambda: "on" in look.get_attribute("class"), timeout=5)
 
         phone.find_element(By.CSS_SELECTOR, '.tile[data-key="club"]').click()
         wait_for(lambda: state(port)["scene"] == "club", timeout=15)

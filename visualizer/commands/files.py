@@ -32,6 +32,8 @@ def add_files(sub) -> None:
     snap.add_argument("--demo", action="store_true", help="use the built-in demo track")
     snap.add_argument("--at", type=float, required=True, help="time in seconds")
     snap.add_argument("--scene", help="scene (default: the first)")
+    snap.add_argument("--look", default="", metavar="NAME",
+                      help="show the scene in one of its looks (`visualizer scenes` lists them)")
     snap.add_argument("--size", type=size_arg, default=DEFAULT_SIZE, help="picture size WxH")
     snap.add_argument("-o", "--output", type=Path, required=True, help="output .png")
 
@@ -117,13 +119,18 @@ def cmd_snapshot(args) -> int:
 
     scenes = scenes_mod.discover(args.scenes)
     scene = scenes_mod.find(args.scene, scenes) if args.scene else scenes[0]
+    if args.look and args.look not in scene.looks:
+        raise VisualizerError(f"--look '{args.look}': {scene.key} has no such look "
+                              f"(its looks: {', '.join(scene.looks) or 'none'})")
     with tempfile.TemporaryDirectory() as tmp:
         audio = audio_arg(args, Path(tmp))
         samples = load_audio(audio)
     name = "the demo track" if args.demo else str(audio)
-    still = render_stills(samples, [scene], [args.at], args.size, name=name)[(scene.key, args.at)]
+    still = render_stills(samples, [scene], [args.at], args.size, name=name,
+                          looks={scene.key: args.look})[(scene.key, args.at)]
     write_png(args.output, still)
-    print(f"wrote {args.output} ({scene.key} at {args.at:g} s)")
+    look = f", look {args.look}" if args.look else ""
+    print(f"wrote {args.output} ({scene.key} at {args.at:g} s{look})")
     return 0
 
 

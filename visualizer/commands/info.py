@@ -1,5 +1,6 @@
 """``visualizer devices``, ``scenes`` and ``uniforms``: what there is to use."""
 
+import sys
 
 from visualizer.commands.options import add_scenes
 from visualizer.errors import VisualizerError
@@ -40,10 +41,19 @@ def cmd_devices(args) -> int:
 
 def cmd_scenes(args) -> int:
     from visualizer.scenes import scene as scenes_mod
-    for i, s in enumerate(scenes_mod.discover(args.scenes), start=1):
-        key = str(i) if i <= 9 else " "
+    from visualizer.control.keys import BANK
+    scenes = scenes_mod.discover(args.scenes)
+    for i, s in enumerate(scenes):
+        bank, digit = divmod(i, BANK)
+        key = f"{digit + 1}" if bank == 0 else f"{'0' * bank} {digit + 1}"   # 0 moves to the next bank
         params = ", ".join(f"{p.name}={p.default:g}" for p in s.params.values())
-        print(f"[{key}] {s.key:12s} {s.title}: {s.description}" + (f"  ({params})" if params else ""))
+        looks = f"  looks: {', '.join(s.looks)}" if s.looks else ""
+        print(f"[{key}] {s.key:12s} {s.title}: {s.description}"
+              + (f"  ({params})" if params else "") + looks)
+    if len(scenes) > BANK:
+        # On stderr: standard output stays one scene per line for scripts.
+        print(f"keys: 1-9 pick a scene in the bank shown; 0 moves to the next bank of {BANK} "
+              "([0 1] = press 0, then 1)", file=sys.stderr)
     return 0
 
 

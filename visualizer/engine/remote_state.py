@@ -24,6 +24,8 @@ The snapshot, in the remotes' vocabulary (the OSC addresses' names)::
     blackout, freeze, record, auto, hud   the show's switches
     intensity  the master intensity 0..1 (0.5 leaves the music's own)
     params     the current scene's parameters: [{name, value, low, high, type}]
+    looks      the current scene's looks, by name (what /look NAME takes)
+    look       the look last chosen for it, or "" (its own values)
     applied    commands applied so far, by source ({"web": 12, "key": 3})
 """
 
@@ -42,8 +44,9 @@ _SLIDERS = ("float", "int", "bool")   # a colour is set in the scene file
 
 def catalogue(scenes) -> list[dict]:
     """Every scene for a remote's grid, in key order: its key, title,
-    description and parameters (with their ranges and descriptions)."""
+    description, looks and parameters (with their ranges and descriptions)."""
     return [{"key": s.key, "title": s.title, "description": s.description,
+             "looks": list(s.looks),
              "params": [{"name": p.name, "type": p.type, "low": float(p.low),
                          "high": float(p.high), "description": p.description}
                         for p in s.params.values() if p.type in _SLIDERS]}
@@ -106,6 +109,8 @@ def snapshot(show, values, *, transpose: int = 0) -> dict:
         "params": [{"name": name, "value": float(state.base[name]), "low": float(p.low),
                     "high": float(p.high), "type": p.type}
                    for name, p in state.scene.params.items() if p.type in _SLIDERS],
+        "looks": list(state.scene.looks),
+        "look": state.look_name,
         "applied": dict(show.applied),
     }
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from visualizer.analysis.analyzer import Analyzer, AnalyzerSettings
+from visualizer.analysis.features import FeatureFrame
 from visualizer.analysis.track import FeatureTrack, analyze
 from visualizer.audio.file_source import FileSource, mono
 from visualizer.engine.clock import FrameClock
@@ -15,9 +16,14 @@ from visualizer.engine.plan import SETTLE_S
 from visualizer.errors import AudioFileError, OutputError, VisualizerError
 from visualizer.render.renderer import Renderer
 from visualizer.scenes.scene import Scene
+from visualizer.scenes.state import SceneState
 
 _FPS = 30
 _FEEDBACK_WARMUP_S = 0.5  # trails need a little history to look like themselves
+# Parameter bindings follow their features with attack/release times of up to
+# a few seconds: a still replays this much of the track through them first, so
+# it shows what the show shows at that moment, not the bindings at rest.
+_BINDINGS_SETTLE_S = 6.0
 
 
 def load_audio(path: Path, sample_rate: int = 48000) -> np.ndarray:
@@ -29,8 +35,11 @@ def load_audio(path: Path, sample_rate: int = 48000) -> np.ndarray:
 def render_stills(samples: np.ndarray, scenes: list[Scene], times: list[float],
                   size: tuple[int, int], *, sample_rate: int = 48000,
                   track: FeatureTrack | None = None, name: str = "the recording",
-                  flag: str = "--at") -> dict[tuple[str, float], np.ndarray]:
+                  flag: str = "--at", looks: dict[str, str] | None = None,
+                  ) -> dict[tuple[str, float], np.ndarray]:
     """Each scene at each time: {(key, t): (h, w, 3) uint8}.
+
+    ``looks`` names a look by scene key for the scenes to show in one.
 
     ``samples`` is (n,) mono float at ``sample_rate``; ``name`` (the file)
     and ``flag`` (the option that gave ``times``) name them in errors.
@@ -54,6 +63,8 @@ def render_stills(samples: np.ndarray, scenes: list[Scene], times: list[float],
             warmup = _FEEDBACK_WARMUP_S if scene.buffers else 0.0
             for t in times:
                 engine.analyzer = Analyzer(settings)
+                engine.states[scene.key] = settled_state(scene, track, max(0.0, t - warmup),
+                                                             look=(looks or {}).get(scene.key, ""))
                 start = max(0.0, t - warmup - SETTLE_S)  # the automatic gain settles
                 clock = FrameClock(_FPS, start=max(0.0, t - warmup))
                 engine.analyzer.process(samples[int(start * sample_rate):
@@ -70,6 +81,23 @@ def render_stills(samples: np.ndarray, scenes: list[Scene], times: list[float],
     finally:
         renderer.release()
     return out
+
+
+def settled_state(scene: Scene, track: FeatureTrack, t: float, *, look: str = "") -> SceneState:
+    """The scene's parameters as a show playing the track from its start would
+    have them at ``t`` (in ``look``, if named): its bindings fed the track's
+    last seconds at 30 fps."""
+    state = SceneState(scene)
+    if look:
+        state.look(look, 0.0)
+    if not scene.bindings:
+        return state
+    frame = FeatureFrame()
+    start = max(0.0, t - _BINDINGS_SETTLE_S)
+    for k in range(int(round((t - start) * _FPS))):
+        frame.values[:] = track.rows[track.index_at(start + k / _FPS)]
+        state.update(frame, 1.0 / _FPS)
+    return state
 
 
 def write_sheet(stills: dict, scenes: list[Scene], times: list[float], path: Path,

@@ -13,6 +13,7 @@ let nextId = 1;
 let retry = 400;
 let dragging = null;          // the slider under the thumb: the show's value waits
 let paramsFor = "";           // the scene whose sliders are built
+let looksFor = "";            // the scene whose look buttons are built
 let run = Date.now();         // thumbnails of this run of the show
 
 function send(address, args = []) {
@@ -144,6 +145,7 @@ function draw() {
     tile.classList.toggle("current", tile.dataset.key === s.scene);
     tile.classList.toggle("pending", tile.dataset.key === s.switching && s.switching !== s.scene);
   }
+  drawLooks(s);
   drawParams(s);
 }
 
@@ -163,6 +165,28 @@ function drawCue(s) {
     const keys = s.scenes;
     $("next-name").textContent = title(s.switching || keys[(keys.indexOf(s.scene) + 1) % keys.length]);
   }
+}
+
+// -- the current scene's looks: a button each, the chosen one lit --------------
+
+function drawLooks(s) {
+  const box = $("looks");
+  const looks = s.looks || [];
+  if (looksFor !== s.scene || box.children.length !== looks.length) {
+    looksFor = s.scene;
+    box.textContent = "";
+    for (const name of looks) {
+      const button = document.createElement("button");
+      button.className = "look";
+      button.dataset.look = name;
+      button.textContent = name.replace(/_/g, " ");
+      button.addEventListener("click", () => send("/look", [name]));
+      box.append(button);
+    }
+  }
+  box.hidden = $("looks-title").hidden = !looks.length;
+  $("looks-title").textContent = `Looks · ${title(s.scene)}`;
+  for (const button of box.children) button.classList.toggle("on", button.dataset.look === s.look);
 }
 
 // -- the current scene's parameters -----------------------------------------
