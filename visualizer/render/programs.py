@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import moderngl
+import numpy as np
 
 from visualizer.analysis.features import FEATURE_INDEX, SCALAR_FEATURES, TEXTURE_WIDTH
+from visualizer.render.images import read_image
 from visualizer.render.shader_source import ShaderSource, link_program, load_fragment
 from visualizer.scenes.isf_prelude import isf_prelude
 from visualizer.scenes.model import SHADERS_DIR, Scene
@@ -34,7 +36,7 @@ class CompiledPass:
     target: str | None
     feedback: bool
     features: list = field(default_factory=list)   # (uniform, index into values)
-    samplers: list = field(default_factory=list)   # (buffer name, uniform)
+    samplers: list = field(default_factory=list)   # (texture source, unit): see sampler_sources
 
     def release(self) -> None:
         self.vao.release()
@@ -48,6 +50,7 @@ class CompiledScene:
     scene: Scene
     passes: list[CompiledPass]
     buffers: dict = field(default_factory=dict)    # name -> [texture, fbo] (+ [texture, fbo])
+    images: dict = field(default_factory=dict)     # name -> texture of an image file it reads
     picture: tuple | None = None                   # (texture, fbo) at the output size
     scaled: tuple | None = None                    # (texture, fbo) at the render size
     size: tuple = ()                               # (output size, render size) they were made for
@@ -73,6 +76,9 @@ class CompiledScene:
 
     def release(self) -> None:
         self.release_textures()
+        for tex in self.images.values():
+            tex.release()
+        self.images = {}
         for p in self.passes:
             p.release()
 
@@ -84,14 +90,28 @@ def compile_scene(ctx: moderngl.Context, scene: Scene) -> CompiledScene:
     compile, having released the passes already made.
     """
     passes: list[CompiledPass] = []
+    images: dict = {}
     try:
         for p in scene.passes:
             passes.append(_compile_pass(ctx, scene, p.shader, p.target, p.feedback))
+        for name, path in scene.images.items():
+            images[name] = image_texture(ctx, path)
     except BaseException:
         for made in passes:
             made.release()
+        for tex in images.values():
+            tex.release()
         raise
-    return CompiledScene(scene, passes)
+    return CompiledScene(scene, passes, images=images)
+
+
+def image_texture(ctx: moderngl.Context, path: Path) -> moderngl.Texture:
+    """The image file at ``path`` as an RGBA8 texture, its top row at y = 1
+    (as ISF and Shadertoy read images), linear filtering, repeating."""
+    rgba = read_image(path)
+    tex = ctx.texture((rgba.shape[1], rgba.shape[0]), 4, data=np.ascontiguousarray(rgba[::-1]))
+    tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
+    return tex
 
 
 def compile_transition(ctx: moderngl.Context, path: Path, *,
@@ -121,16 +141,28 @@ def _compile_pass(ctx: moderngl.Context, scene: Scene, shader: Path, target,
     compiled = CompiledPass(source, program, ctx.vertex_array(program, []), target, feedback)
     compiled.features = _features(program)
     unit = 1
-    for name in scene.buffers + [n for n, _ in scene.audio_inputs]:
-        if name in program:
-            program[name].value = unit
-            compiled.samplers.append((name, unit))
+    for uniform, source in sampler_sources(scene):
+        if uniform in program:
+            program[uniform].value = unit
+            compiled.samplers.append((source, unit))
         unit += 1
     if "iChannel0" in program:
         program["iChannel0"].value = 0
     if "iChannelResolution" in program:
         program["iChannelResolution"].value = [(TEXTURE_WIDTH, 2, 1)] + [(0, 0, 0)] * 3
     return compiled
+
+
+def sampler_sources(scene: Scene) -> list[tuple[str, str]]:
+    """(sampler uniform, texture source) of every sampler a scene's shaders
+    may declare besides ``iChannel0``. A source is a buffer's name, an image's
+    (``Scene.images``) or a fed picture's (``Scene.image_inputs``) name, or one
+    of ``TEXTURE_SOURCES`` (an ISF audio input reads ``"audio"``)."""
+    out = [(name, name) for name in scene.buffers]
+    out += [(name, "audio") for name, _ in scene.audio_inputs]
+    out += [(name, name) for name in scene.image_inputs]
+    out += [(name, name) for name in scene.images]
+    return out
 
 
 def _program(ctx: moderngl.Context, source: ShaderSource) -> moderngl.Program:

@@ -47,6 +47,8 @@ class Renderer:
         self._targets: list["OffscreenTarget"] = []
         self._blit = link_program(ctx, BLIT_FRAGMENT)
         self._blit_vao = ctx.vertex_array(self._blit, [])
+        self.black = ctx.texture((1, 1), 4, data=bytes(4))
+        """What a sampler with nothing to read sees (Shadertoy's unbound channel)."""
 
     @classmethod
     def headless(cls, **kwargs) -> "Renderer":
@@ -116,11 +118,13 @@ class Renderer:
 
     def draw(self, key: str, frame: FeatureFrame, timing: FrameTiming,
              target: moderngl.Framebuffer, size: tuple[int, int] | None = None,
-             params: dict | None = None) -> None:
+             params: dict | None = None, inputs: dict | None = None) -> None:
         """Draw scene ``key`` for ``frame`` at ``timing`` into ``target``.
 
         ``size`` overrides the target's size (a window's framebuffer after a
-        resize); ``params`` are the scene's parameter values (default: defaults).
+        resize); ``params`` are the scene's parameter values (default:
+        defaults); ``inputs`` the textures fed to its image inputs by name
+        (an effect's picture; black where none is given).
         """
         self.activate()
         compiled = self.scenes[key]
@@ -128,20 +132,21 @@ class Renderer:
         scale = compiled.scene.render_scale * self.render_scale
         self._upload_audio(frame)
         if scale >= 0.999 and target is not None:
-            self._draw_passes(compiled, frame, timing, size, params, target)
+            self._draw_passes(compiled, frame, timing, size, params, target, inputs)
             return
         self._ensure_textures(compiled, size)
         tex, _ = compiled.scaled
-        self._draw_passes(compiled, frame, timing, size, params, compiled.scaled[1])
+        self._draw_passes(compiled, frame, timing, size, params, compiled.scaled[1], inputs)
         self._blit_to(tex, target, size)
 
     def picture(self, key: str, frame: FeatureFrame, timing: FrameTiming,
-                size: tuple[int, int], params: dict | None = None) -> moderngl.Texture:
+                size: tuple[int, int], params: dict | None = None,
+                inputs: dict | None = None) -> moderngl.Texture:
         """Draw scene ``key`` into its own texture of ``size`` and return it
-        (for transitions; valid until the scene is drawn again)."""
+        (for transitions and effects; valid until the scene is drawn again)."""
         compiled = self.scenes[key]
         self._ensure_textures(compiled, size)
-        self.draw(key, frame, timing, compiled.picture[1], size, params)
+        self.draw(key, frame, timing, compiled.picture[1], size, params, inputs)
         return compiled.picture[0]
 
     def draw_transition(self, name: str, start: moderngl.Texture, end: moderngl.Texture,
@@ -188,7 +193,7 @@ class Renderer:
         self.audio_texture.use(0)
 
     def _draw_passes(self, compiled: CompiledScene, frame, timing, size, params,
-                     target: moderngl.Framebuffer) -> None:
+                     target: moderngl.Framebuffer, inputs: dict | None = None) -> None:
         scene = compiled.scene
         scale = scene.render_scale * self.render_scale
         inner = _scaled(size, scale)
@@ -197,8 +202,8 @@ class Renderer:
         values = params if params is not None else {n: p.default for n, p in scene.params.items()}
         for index, p in enumerate(compiled.passes):
             prog = p.program
-            for name, unit in p.samplers:
-                self._bind_sampler(compiled, name, unit)
+            for source, unit in p.samplers:
+                self._texture(compiled, source, inputs).use(unit)
             _set_common(p, frame, timing, inner, self.sample_rate)
             _set(prog, "PASSINDEX", index)
             for name, value in values.items():
@@ -217,11 +222,19 @@ class Renderer:
                 buf = compiled.buffers[p.target]
                 buf[0], buf[1], buf[2], buf[3] = buf[2], buf[3], buf[0], buf[1]
 
-    def _bind_sampler(self, compiled: CompiledScene, name: str, unit: int) -> None:
-        if name in compiled.buffers:
-            compiled.buffers[name][0].use(unit)  # the newest complete frame of that buffer
-        else:  # an ISF audio input: the audio texture's rows
-            self.audio_texture.use(unit)
+    def _texture(self, compiled: CompiledScene, source: str,
+                 inputs: dict | None) -> moderngl.Texture:
+        """The texture a sampler reading ``source`` sees now (see
+        :func:`~visualizer.render.programs.sampler_sources`)."""
+        if source in compiled.buffers:
+            return compiled.buffers[source][0]   # the newest complete frame of that buffer
+        if inputs and source in inputs:
+            return inputs[source]
+        if source in compiled.images:
+            return compiled.images[source]
+        if source == "audio":
+            return self.audio_texture
+        return self.black
 
     def _ensure_textures(self, compiled: CompiledScene, size: tuple[int, int]) -> None:
         # Made again when the output size or the render scale changes (the
@@ -291,6 +304,7 @@ class Renderer:
         self._targets.clear()
         self._blit_vao.release()
         self._blit.release()
+        self.black.release()
         self.audio_texture.release()
         if self._owns_context:
             self.ctx.release()

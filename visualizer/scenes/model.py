@@ -114,6 +114,25 @@ class Pass:
     shader: Path
     target: str | None = None
     feedback: bool = False
+    channels: tuple[str, ...] = ()
+    """Shadertoy: what ``iChannel0``..``iChannel3`` read, each a texture
+    source (see ``TEXTURE_SOURCES``); empty: channel 0 the audio, the rest black."""
+    width: str = ""
+    """ISF: the buffer's WIDTH expression ("" = the render width)."""
+    height: str = ""
+    """ISF: the buffer's HEIGHT expression ("" = the render height)."""
+    vertex: Path | None = None
+    """ISF: a custom vertex shader (the ``.vs`` beside the ``.fs``)."""
+
+
+TEXTURE_SOURCES = ("audio", "black", "keyboard")
+"""What a sampler can read besides a buffer (by its name), an image the scene
+loads (``Scene.images``, by name) or a picture the host feeds it
+(``Scene.image_inputs``, by name): the audio texture, black, or Shadertoy's
+keyboard texture."""
+ROLES = ("scene", "effect", "transition")
+"""What a shader file is for: a scene draws a picture; an effect (an ISF
+filter) works on one; a transition (an ISF transition) blends two."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +160,17 @@ class Scene:
     looks: dict = field(default_factory=dict)
     """Named sets of parameter values ({look: {param: value}}), in file order:
     what a VJ switches between from song to song (crossfaded)."""
+    image_inputs: tuple[str, ...] = ()
+    """Pictures the host feeds the shader by name (ISF ``image`` inputs: an
+    effect's ``inputImage``, a transition's ``startImage`` and ``endImage``)."""
+    images: dict = field(default_factory=dict)
+    """Image files the shader reads, by sampler name ({name: path}): ISF
+    ``IMPORTED`` images, Shadertoy textures."""
+    role: str = "scene"
+    """One of ``ROLES``."""
+    warnings: tuple[str, ...] = ()
+    """What the loader let through but a user should hear of (one line each,
+    naming the file): shown once when the scene is loaded."""
     shaders_dir: Path = SHADERS_DIR
     """The built-in shaders folder the scene was loaded against: where its
     shaders are looked for after its own folder (see ``shader_dirs``)."""
