@@ -61,3 +61,29 @@ class Case:
 def tally() -> dict[str, tuple[int, int]]:
     """{boundary: (tried, survived)} so far in this run."""
     return {k: (v[0], v[1]) for k, v in sorted(_TALLY.items())}
+
+
+def valid_command(command, *, source: str, scenes: list[str], params: dict[str, list[str]],
+                  effects: dict[str, list[str]]) -> bool:
+    """Whether a command a remote made from hostile input is one the show may
+    be asked (the remote checked what it names); the OSC and web fuzz suites'
+    one judge."""
+    import math
+    from visualizer.control.bus import ACTIONS, Command
+    if not (isinstance(command, Command) and command.action in ACTIONS
+            and command.source == source and math.isfinite(command.value)):
+        return False
+    if command.action == "scene":
+        return command.target in scenes
+    if command.action == "scene_index":
+        return command.value in range(len(scenes))
+    if command.action == "param":
+        names = [command.scene] if command.scene else list(params)
+        return any(command.target in params[s] for s in names)
+    if command.action == "look":   # a look is a name of the scene on screen: the show checks it
+        return isinstance(command.target, str) and not command.scene
+    if command.action == "fx":
+        return command.target in effects and (not command.scene or command.scene in scenes)
+    if command.action == "fx_param":
+        return command.scene in effects and command.target in effects[command.scene]
+    return command.action == "song" or not command.target

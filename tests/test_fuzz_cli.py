@@ -46,6 +46,8 @@ GARBAGE = [
     "0x10", "1_000", " 7 ", "3,8.5,12", ",", "1,,2", "nan,inf", "١٢", "١٢x٣٤", "½", "4294967296",
     "18446744073709551617", "-0", "+5", "1.5", "2e3", "127.0.0.1:9001", ":", "host:99999",
     "", "-", "--", "-h", "🎷", "é", "a\nb", "\t", "'", '"', "vortex", "none", "h264", "-o",
+    "glow", "trails", "storm", "wind=2", "steppe/wind=2.5", "fx/glow/amount=1", "fx/glow=1",
+    "=", "wind=", "=1", "steppe/wind=nan", "fx//=", "a/b/c/d=1",
 ]
 UNKNOWN_FLAGS = [UNKNOWN, "-z", "---", "--=", "--size-x", "-o=", "--SIZE", "--fps=", "--s"]
 COMMANDS = sorted(FLAGS) + ["", "renderr", "-x", "--version", "RENDER"]

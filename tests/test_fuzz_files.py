@@ -31,7 +31,7 @@ from hypothesis import given, strategies as st
 
 from conftest import ROOT
 from fuzzing import Case, budget
-from visualizer.analysis.features import FEATURE_INDEX
+from visualizer.analysis.features import FEATURE_INDEX, FeatureFrame
 from visualizer.analysis.track import COL, FeatureTrack
 from visualizer.control.bus import ACTIONS
 from visualizer.control.midi import MidiMap
@@ -431,6 +431,162 @@ def test_fuzz_isf_headers_load_or_say_which_file_is_wrong(tmp_path):
     check()
 
 
+# -- what an ISF file reads beside it: IMPORTED images, WIDTH/HEIGHT, a .vs ----------
+
+SIZE_EXPRESSIONS = [
+    "$WIDTH/16.0", "1", "floor($HEIGHT*0.5)", "$WIDTH > 9 ? 1 : 2", "max($WIDTH/$amount, 1.0)",
+    "$amount * 8", "$WIDTH / 0", "sqrt(-1)", "9 ** 9 ** 9", "2 ^ 4000", "1e400", "-3", "$missing",
+    "$WIDTH/", "((((1", "__import__('os')", "a.b", "exp(1)", "", " ", "1 ? 2", "$WIDTH" * 40,
+    "(" * 300 + "1" + ")" * 300, "-" * 200 + "1", "1" + "0" * 400, "\u00e9", "1;2", 16, 0, -1,
+    1e30, None, True, [1], {"a": 1}]
+SIZE_TOKENS = ["$WIDTH", "$HEIGHT", "$amount", "$flip", "1", "0", "2.5", "+", "-", "*", "/", "%",
+               "^", "**", "(", ")", "?", ":", ">", "==", ",", "floor(", "max(", "pow(", " "]
+IMAGE_PATHS = ["pic.png", "pic.png", "missing.png", "", "sub", "notimage.png", "broken.png",
+               "../pic.png", "/dev/null", "pic.png\x00x", "x" * 300, "sub/../pic.png", 3, None,
+               ["pic.png"]]
+IMAGE_NAMES = ["pic", "pic", "art", "amount", "b0", "2bad", "TIME", "gl_x", "", "float"]
+VERTEX_SHADERS = {
+    "none": None,
+    "good": "varying vec2 uv;\nvoid main() { isf_vertShaderInit(); uv = isf_FragNormCoord * amount; }\n",
+    "v1": "varying vec2 uv;\nvoid main(void) { vv_vertShaderInit(); uv = vv_FragNormCoord; }\n",
+    "attribute": "attribute vec2 p;\nvoid main() { isf_vertShaderInit(); }\n",
+    "no-init": "void main() { gl_Position = vec4(0.0); }\n",
+    "syntax": "void main() { isf_vertShaderInit(); oops }\n",
+    "include": '#include "nowhere.glsl"\nvoid main() { isf_vertShaderInit(); }\n',
+    "mismatch": "varying vec3 uv;\nvoid main() { isf_vertShaderInit(); uv = vec3(1.0); }\n",
+    "nul": "void main() { isf_vertShaderInit(); }\n\x00\n",
+}
+ISF_ASSET_BODY = """
+{varying}
+void main() {{
+    vec4 c = vec4(float(PASSINDEX) * 0.1);
+    {reads}
+    gl_FragColor = c;
+}}
+"""
+
+
+def _size_value(draw):
+    good = st.sampled_from(SIZE_EXPRESSIONS[:6])   # most cases get past the loader
+    return draw(st.one_of(good, good, good, st.sampled_from(SIZE_EXPRESSIONS),
+                          st.lists(st.sampled_from(SIZE_TOKENS), max_size=10).map("".join),
+                          st.text(max_size=12)))
+
+
+@st.composite
+def isf_asset_folders(draw):
+    """(.fs text, .vs text or None, what was drawn): an ISF file with sized
+    passes, IMPORTED images (some missing, not images, badly named) and
+    perhaps a vertex shader (some broken), in a folder with a real PNG."""
+    passes = []
+    for i in range(draw(st.integers(1, 3))):
+        spec = {"TARGET": f"b{i}", "PERSISTENT": draw(st.booleans()), "FLOAT": draw(st.booleans())}
+        for key in ("WIDTH", "HEIGHT"):
+            if draw(st.booleans()):
+                spec[key] = _size_value(draw)
+        passes.append(spec)
+    passes.append({})
+    entries = [(draw(st.one_of(st.just(f"pic{i}" if i else "pic"), st.sampled_from(IMAGE_NAMES))),
+                draw(st.one_of(st.just("pic.png"), st.sampled_from(IMAGE_PATHS))))
+               for i in range(draw(st.integers(0, 2)))]
+    form = draw(st.sampled_from(["object", "list", "object", "list", "junk"]))
+    imported = ({n: {"PATH": p} for n, p in entries} if form == "object"
+                else [{"NAME": n, "PATH": p} for n, p in entries] if form == "list"
+                else draw(st.sampled_from(["pic.png", 3, [1], {"pic": "pic.png"}])))
+    header = {"INPUTS": [{"NAME": "amount", "TYPE": "float", "DEFAULT": 0.5},
+                         {"NAME": "flip", "TYPE": "event"}],
+              "PASSES": passes, "IMPORTED": imported}
+    vs = draw(st.sampled_from(["none", "good", "v1", "none", "good"] + sorted(VERTEX_SHADERS)))
+    reads = [f"c += IMG_NORM_PIXEL({n}, isf_FragNormCoord) + vec4(IMG_SIZE({n}), 0.0, 0.0);"
+             for n, _ in entries if n.startswith("pic")][:1]
+    reads += [f"c += IMG_THIS_PIXEL(b{i});" for i in range(len(passes) - 1)]
+    varying = ""
+    if vs != "none" and draw(st.booleans()):
+        varying, reads = "varying vec2 uv;", reads + ["c.rg += uv;"]
+    body = ISF_ASSET_BODY.format(varying=varying, reads="\n    ".join(reads))
+    fs = "/*" + json.dumps(_json_value(header)) + "*/\n" + body
+    return fs, VERTEX_SHADERS[vs], f"vs={vs} imported={form}:{entries!r} passes={passes!r}"
+
+
+def _isf_asset_folder(folder: Path) -> None:
+    from visualizer.output.png import write_png
+    (folder / "sub").mkdir(exist_ok=True)
+    write_png(folder / "pic.png", np.full((3, 5, 3), 200, np.uint8))
+    (folder / "notimage.png").write_text("not a picture\n")
+    (folder / "broken.png").write_bytes((folder / "pic.png").read_bytes()[:40])
+
+
+def _write_isf_assets(folder: Path, case) -> Path:
+    fs, vs, _ = case
+    path = folder / "fuzzed.fs"
+    path.write_text(fs)
+    (folder / "fuzzed.vs").unlink(missing_ok=True)
+    if vs is not None:
+        (folder / "fuzzed.vs").write_text(vs)
+    return path
+
+
+def test_fuzz_isf_images_sizes_and_vertex_shaders_load_or_say_why(tmp_path):
+    """Without GL: each file loads or names a file of its folder; what loads
+    gives both preludes and sources, and buffer sizes within 1..MAX_SIDE
+    whatever the inputs' values."""
+    from visualizer.render.shader_source import load_vertex
+    from visualizer.scenes.isf_expr import MAX_SIDE, buffer_size
+    from visualizer.scenes.isf_prelude import isf_vertex_prelude
+    _isf_asset_folder(tmp_path)
+
+    @budget(150)
+    @given(case=isf_asset_folders(), amount=st.sampled_from([0.5, 0.0, -1e30, 1e30, math.nan]))
+    def check(case, amount):
+        path = _write_isf_assets(tmp_path, case)
+        with Case("isf-assets"):
+            scene = loads_or_says_why(lambda: load_scene(path), path, SceneError, names=[tmp_path])
+            if scene is None:
+                return
+            with deadline(TIME_LIMIT_S):
+                prelude, vprelude = isf_prelude(scene), isf_vertex_prelude(scene)
+                for p in scene.passes:
+                    w, h = buffer_size(p.width, p.height, (640, 360), {"amount": amount, "flip": True})
+                    assert 1 <= w <= MAX_SIDE and 1 <= h <= MAX_SIDE, (p, w, h)
+            loads_or_says_why(lambda: load_fragment(path, include_dirs=[LIB], prelude=prelude),
+                              path, ShaderError)
+            if scene.passes[0].vertex is not None:
+                loads_or_says_why(lambda: load_vertex(scene.passes[0].vertex, include_dirs=[LIB],
+                                                      prelude=vprelude),
+                                  path, ShaderError, names=[tmp_path])
+
+    check()
+
+
+def test_fuzz_isf_images_sizes_and_vertex_shaders_compile_and_draw(renderer, tmp_path):
+    """A bounded number through the driver: what loads compiles or names a
+    file of its folder, and what compiles draws frames at two sizes."""
+    from visualizer.render.timing import FrameTiming
+    _isf_asset_folder(tmp_path)
+    target = renderer.offscreen((8, 8))
+    frame = FeatureFrame()
+
+    @budget(16, campaign=300)
+    @given(case=isf_asset_folders(), amount=st.sampled_from([0.5, 0.0, 1.0]))
+    def check(case, amount):
+        path = _write_isf_assets(tmp_path, case)
+        with Case("isf-assets-draw"):
+            scene = loads_or_says_why(lambda: load_scene(path), path, SceneError, names=[tmp_path])
+            if scene is None:
+                return
+            compiled = loads_or_says_why(lambda: renderer.compile(scene), path,
+                                         (ShaderError, SceneError), names=[tmp_path])
+            if compiled is None:
+                return
+            values = {n: p.default for n, p in scene.params.items()} | {"amount": amount}
+            with deadline(TIME_LIMIT_S):
+                for i, size in enumerate([(8, 8), (3, 1), (8, 8)]):
+                    renderer.draw(scene.key, frame, FrameTiming(frame=i), target.fbo, size, values)
+                target.read()
+
+    check()
+
+
 # -- GLSL and #include ---------------------------------------------------------------
 
 GOOD_MAIN = "void mainImage(out vec4 c, in vec2 p) { c = vec4(p / iResolution.xy, 0.5, 1.0); }\n"
@@ -587,6 +743,132 @@ def test_fuzz_scenes_that_load_draw_with_any_parameter_value(renderer, tmp_path)
                             state.set(name, v)
                 renderer.draw(scene.key, frame, FrameTiming(), target.fbo, params=state.update(frame, 0.02))
                 target.read()
+
+    check()
+
+
+# -- Shadertoy layouts ([shadertoy] in a scene TOML) and JSON exports ------------------------
+
+SHADERTOY_LAYOUT_SEED = """
+title = "Toy"
+[shadertoy]
+common = "common.glsl"
+[shadertoy.buffer_a]
+shader = "a.glsl"
+iChannel0 = "buffer_a"
+iChannel1 = "audio"
+[shadertoy.buffer_b]
+shader = "a.glsl"
+iChannel0 = "buffer_a"
+iChannel3 = "keyboard"
+[shadertoy.image]
+shader = "image.glsl"
+iChannel0 = "buffer_b"
+iChannel1 = "noise.png"
+iChannel2 = "none"
+"""
+_TOY_CODE = ("void mainImage(out vec4 c, in vec2 p) {\n"
+             "    c = texture(iChannel0, p / iResolution.xy) + vec4(shared());\n}\n")
+SHADERTOY_FILES = {"common.glsl": "float shared() { return 0.01; }\n", "a.glsl": _TOY_CODE,
+                   "image.glsl": _TOY_CODE}
+SHADERTOY_EXPORT_SEED = {"Shader": {"ver": "0.1", "info": {"name": "Toy", "description": "x"},
+                                    "renderpass": [
+    {"type": "common", "name": "Common", "code": SHADERTOY_FILES["common.glsl"], "inputs": []},
+    {"type": "buffer", "name": "Buffer A", "code": _TOY_CODE, "outputs": [{"id": 257, "channel": 0}],
+     "inputs": [{"id": 257, "src": "/media/previz/buffer00.png", "ctype": "buffer", "channel": 0,
+                 "sampler": {"filter": "linear", "wrap": "clamp", "vflip": "true"}},
+                {"id": 9, "src": "/media/a/song.mp3", "ctype": "music", "channel": 1}]},
+    {"type": "buffer", "name": "Buffer B", "code": _TOY_CODE,
+     "outputs": [{"id": "XsXGR8", "channel": 0}],
+     "inputs": [{"id": "4dXGR8", "src": "/media/previz/buffer00.png", "ctype": "buffer",
+                 "channel": 0}, {"id": 33, "ctype": "keyboard", "channel": 3}]},
+    {"type": "image", "name": "Image", "code": _TOY_CODE, "outputs": [{"id": "4dfGRr"}],
+     "inputs": [{"id": 258, "src": "/media/previz/buffer01.png", "ctype": "buffer", "channel": 0},
+                {"id": 30, "src": "/media/a/noise.png", "ctype": "texture", "channel": 1,
+                 "sampler": {"filter": "mipmap", "wrap": "repeat", "vflip": "true"}}]}]}}
+SHADERTOY_WORDS = ["buffer_a", "buffer_d", "audio", "keyboard", "none", "black", "noise.png",
+                   "image.glsl", "missing.png", "../noise.png", "/dev/null", "buffer", "texture",
+                   "music", "mic", "cubemap", "volume", "video", "webcam", "sound", "common",
+                   "image", "Buffer A", "Buffer E", 257, 260, 261, "4dXGR8", "shadertoy",
+                   "/media/previz/buffer03.png", "/media/previz/buffer04.png", "/media/a/x.png",
+                   "iChannel0", "iChannel4", 0, 3, 4, -1, "", None, "a\"b.glsl", "\x00"]
+
+
+@st.composite
+def shadertoy_docs(draw, seeds: list, *, json_values: bool):
+    """A mutated layout or export, then a Shadertoy word or two where a value
+    was (null only in JSON: ``json_values``)."""
+    doc, how = draw(mutated(seeds, json_values=json_values, most=3))
+    for _ in range(draw(st.integers(0, 2))):
+        path, box = draw(st.sampled_from(_containers(doc)))
+        keys = list(box) if isinstance(box, dict) else list(range(len(box)))
+        if keys:
+            key = draw(st.sampled_from(keys))
+            word = draw(st.sampled_from(SHADERTOY_WORDS))
+            box[key] = "none" if word is None and not json_values else word
+            how += f"; {'/'.join(map(str, path + (key,)))} = {word!r}"
+    return doc, how
+
+
+def _shadertoy_folder(folder: Path, monkeypatch) -> None:
+    """The files a layout names, in ``folder``; the passes' files under it too."""
+    import tempfile
+    (folder / "temp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder / "temp"))
+    for name, text in SHADERTOY_FILES.items():
+        (folder / name).write_text(text)
+    from visualizer.output.png import write_png
+    write_png(folder / "noise.png", np.full((4, 4, 3), 128, np.uint8))
+
+
+@pytest.mark.parametrize("kind", ["layout", "export"])
+def test_fuzz_shadertoy_files_load_or_say_which_file_is_wrong(kind, tmp_path, monkeypatch):
+    _shadertoy_folder(tmp_path, monkeypatch)
+    path = tmp_path / ("fuzzed.toml" if kind == "layout" else "fuzzed.json")
+    seeds = ([tomllib.loads(SHADERTOY_LAYOUT_SEED)] if kind == "layout"
+             else [SHADERTOY_EXPORT_SEED])
+
+    @budget(60)
+    @given(case=shadertoy_docs(seeds, json_values=kind == "export"), data=st.data())
+    def check(case, data):
+        doc, how = case
+        text = toml_text(doc) if kind == "layout" else json.dumps(_json_value(doc))
+        raw, damage = data.draw(damaged(text))
+        path.write_bytes(raw)
+        with Case(f"shadertoy-{kind}"):
+            loads_or_says_why(lambda: load_scene(path), path, SceneError)
+
+    check()
+
+
+def test_fuzz_shadertoy_files_compile_or_say_which_pass_is_wrong(renderer, tmp_path, monkeypatch):
+    """A bounded number through the driver: a compile error names the user's
+    file, or the pass (the file of its code, under visualizer-shadertoy-*)."""
+    _shadertoy_folder(tmp_path, monkeypatch)
+
+    @budget(10, campaign=300)
+    @given(case=shadertoy_docs([SHADERTOY_EXPORT_SEED, tomllib.loads(SHADERTOY_LAYOUT_SEED)],
+                               json_values=False),   # TOML's values: both are written from them
+           code=st.lists(st.sampled_from(SNIPPETS), max_size=4))
+    def check(case, code):
+        doc, how = case
+        if "shadertoy" in doc:
+            path = tmp_path / "fuzzed.toml"
+            (tmp_path / "a.glsl").write_text("".join(code) or _TOY_CODE)
+            path.write_text(toml_text(doc))
+        else:
+            path = tmp_path / "fuzzed.json"
+            shader = doc.get("Shader")
+            passes = shader.get("renderpass") if isinstance(shader, dict) else None
+            if isinstance(passes, list) and len(passes) > 1 and isinstance(passes[1], dict):
+                passes[1]["code"] = "".join(code) or _TOY_CODE   # Buffer A's
+            path.write_text(json.dumps(_json_value(doc)))
+        with Case("shadertoy-compile"):
+            scene = loads_or_says_why(lambda: load_scene(path), path, SceneError)
+            if scene is not None:
+                loads_or_says_why(lambda: renderer.compile(scene), path, (ShaderError, SceneError),
+                                  # or the file a snippet includes: '#include "../../../../etc/passwd"'
+                                  names=[path, tmp_path, "visualizer-shadertoy-", LIB, "/etc/passwd"])
 
     check()
 

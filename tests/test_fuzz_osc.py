@@ -30,8 +30,8 @@ from pythonosc.osc_bundle_builder import OscBundleBuilder
 from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.osc_packet import OscPacket
 
-from fuzzing import Case, budget
-from visualizer.control.bus import ACTIONS, Command, ControlBus
+from fuzzing import Case, budget, valid_command
+from visualizer.control.bus import Command, ControlBus
 from visualizer.control.osc import OscServer
 from visualizer.control.osc_packet import MAX_DEPTH, check_packet
 
@@ -45,13 +45,15 @@ ADDRESSES = ["/scene", "/look", "/scene/next", "/scene/prev", "/cue/next", "/cue
              "/param/tunnel/speed", "/param/vortex/spin", "/param/spin", "/param01/twist",
              "/param01/eyes/x", "/intensity", "/blackout", "/freeze", "/hud", "/record",
              "/auto", "/tap", "/visualizer/scene", "/visualizer/intensity", "/nope", "/",
-             "/param/", "/scene/*", "/visualizer"]
+             "/param/", "/scene/*", "/visualizer", "/fx/glow", "/fx/glow/amount",
+             "/fx01/glow/amount", "/fx/", "/fx/nope", "/fx/glow/nope", "/visualizer/fx/trails"]
+EFFECTS = {"glow": ["amount", "threshold"], "trails": ["decay"]}
 HOSTILE_WORDS = [-2**31, -4, -1, 0, 1, 2, 3, 4, 5, 8, 12, 2**31 - 1, 65536]
 
 
 @pytest.fixture
 def server():
-    srv = OscServer(ControlBus(), port=0, scenes=SCENES, params=PARAMS)
+    srv = OscServer(ControlBus(), port=0, scenes=SCENES, params=PARAMS, effects=EFFECTS)
     srv.start()
     yield srv
     srv.stop()
@@ -209,19 +211,7 @@ def _send_and_answer(srv: OscServer, batch: list[bytes]) -> list[Command]:
 
 
 def _valid(command: Command) -> bool:
-    if not (isinstance(command, Command) and command.action in ACTIONS
-            and command.source == "osc" and math.isfinite(command.value)):
-        return False
-    if command.action == "scene":
-        return command.target in SCENES
-    if command.action == "scene_index":
-        return command.value in range(len(SCENES))
-    if command.action == "param":
-        scenes = [command.scene] if command.scene else list(PARAMS)
-        return any(command.target in PARAMS[s] for s in scenes)
-    if command.action == "look":   # a look is a name of the scene on screen: the show checks it
-        return isinstance(command.target, str) and not command.scene
-    return command.action == "song" or not command.target
+    return valid_command(command, source="osc", scenes=SCENES, params=PARAMS, effects=EFFECTS)
 
 
 def _check_batch(srv: OscServer, capfd, batch: list[bytes]) -> None:

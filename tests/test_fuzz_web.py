@@ -15,27 +15,28 @@ command next is acted on at once, and nothing reached stderr.
 
 import asyncio
 import json
-import math
 import socket
 
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from fuzzing import Case, budget
+from fuzzing import Case, budget, valid_command
 from web_rig import CATALOGUE, STATE, http, remote, wait_for, ws_talk
-from visualizer.control.bus import ACTIONS, Command
+from visualizer.control.bus import Command
 from visualizer.control.web import MAX_BODY
 
 pytestmark = pytest.mark.fuzz
 
 SCENES = [s["key"] for s in CATALOGUE]
 PARAMS = {s["key"]: [p["name"] for p in s["params"]] for s in CATALOGUE}
+EFFECTS = {"glow": ["amount", "threshold"], "trails": ["decay"]}   # as web_rig.remote() gives
 ADDRESSES = ["/scene", "/look", "/scene/next", "/scene/prev", "/cue/next", "/cue/prev", "/song",
              "/param/tunnel/speed", "/param/club/haze", "/param/speed", "/param01/rings",
              "/param01/eyes/x", "/intensity", "/blackout", "/freeze", "/hud", "/record",
              "/auto", "/tap", "/visualizer/scene", "/visualizer/tap", "/nope", "/", "/param/",
-             "/scene/*", "/visualizer", "/state", "/%00", "/%2e%2e/auth"]
+             "/scene/*", "/visualizer", "/state", "/%00", "/%2e%2e/auth", "/fx/glow",
+             "/fx/glow/amount", "/fx01/trails/decay", "/fx/", "/fx/nope", "/fx/glow/nope"]
 PATHS = ["/", "/api/state", "/api/scenes", "/api/thumb/club", "/api/thumb/nope",
          "/api/preview.jpg", "/ws", "/auth", "/static/remote.js", "/static/nope",
          "/static/%2e%2e%2fweb.py", "/?pin=1", "/?pin=", "/favicon.ico", "/api/", "/api"]
@@ -169,19 +170,7 @@ def _send(port: int, data: bytes) -> tuple[int | None, bytes]:
 # -- the properties -------------------------------------------------------------------
 
 def _valid(command: Command) -> bool:
-    if not (isinstance(command, Command) and command.action in ACTIONS
-            and command.source == "web" and math.isfinite(command.value)):
-        return False
-    if command.action == "scene":
-        return command.target in SCENES
-    if command.action == "scene_index":
-        return command.value in range(len(SCENES))
-    if command.action == "param":
-        scenes = [command.scene] if command.scene else list(PARAMS)
-        return any(command.target in PARAMS[s] for s in scenes)
-    if command.action == "look":   # a look is a name of the scene on screen: the show checks it
-        return isinstance(command.target, str) and not command.scene
-    return command.action == "song" or not command.target
+    return valid_command(command, source="web", scenes=SCENES, params=PARAMS, effects=EFFECTS)
 
 
 def _alive(server) -> None:

@@ -104,7 +104,7 @@ BAD = {
     "bad quantize": ('[[song]]\nname = "A"\n[[song.cue]]\nscene = "club"\nquantize = "phrase"\n',
                      r"song 1 'A': cue 1: quantize: 'phrase' is not one of none, beat, bar"),
     "unknown cue key": ('[[song]]\nname = "A"\n[[song.cue]]\nscene = "club"\nbeat = 2\n',
-                        r"song 1 'A': cue 1: beat: unknown key \(known: beats, duration, look, quantize, "),
+                        r"song 1 'A': cue 1: beat: unknown key \(known: beats, duration, fx, look, quantize, "),
     "unknown song key": ('[[song]]\nname = "A"\ntempo = 120\n' + GOOD_CUE,
                          r"song 1 'A': tempo: unknown key \(known: cue, name\)"),
     "unknown top key": ('titel = "x"\n[[song]]\nname = "A"\n' + GOOD_CUE,
@@ -182,7 +182,7 @@ def test_a_cue_reads_the_same_in_a_setlist_and_a_timeline(tmp_path, track, keys,
 
 @pytest.mark.parametrize("keys, message", [
     ('seconds = 1.5', r"cue\[1\]\.seconds: unknown key; the transition length is 'duration' "
-                      r"\(known: at, bar, beats, duration, look, quantize, scene, transition\)"),
+                      r"\(known: at, bar, beats, duration, fx, look, quantize, scene, transition\)"),
     ('beats = 2\nduration = 1.0', r"cue\[1\]: give beats or duration, not both"),
     ('beats = 700', r"cue\[1\]\.beats: 700 is not a number from 0 to 600"),
     ('quantize = "phrase"', r"cue\[1\]\.quantize: 'phrase' is not one of none, beat, bar"),

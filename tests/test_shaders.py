@@ -171,3 +171,19 @@ def test_render_scale_draws_fewer_pixels_and_scales_up(renderer, tmp_path):
         row = target.read()[8, :, 0].astype(float)
         contrast[scale] = np.abs(np.diff(row)).mean()
     assert contrast[1.0] > 200 and contrast[0.5] < 100, contrast
+
+
+def test_a_compile_log_names_its_first_error_not_an_earlier_warning(tmp_path):
+    """Drivers list warnings and errors in source order: the message names the
+    error (a warning is named only when there is no error)."""
+    from visualizer.render.shader_source import LINE_BLOCK, load_fragment
+    shader = tmp_path / "s.glsl"
+    shader.write_text("float f() { float x; return x; }\nvoid mainImage(out vec4 c, in vec2 p)"
+                      " { c = vec4(oops); }\n")
+    source = load_fragment(shader, include_dirs=[], prelude="")
+    log = (f"0:{LINE_BLOCK + 1}(20): warning: `x' used uninitialized\n"
+           f"0:{LINE_BLOCK + 2}(50): error: `oops' undeclared\n")
+    error = source.describe(log)
+    assert f"{shader}:2:" in str(error) and "oops" in str(error)
+    warning_only = source.describe(f"0:{LINE_BLOCK + 1}(20): warning: `x' used uninitialized\n")
+    assert f"{shader}:1:" in str(warning_only)

@@ -1,6 +1,6 @@
 """The web remote in a real browser: Debian's headless Chromium, driven by
 Selenium through Debian's chromedriver, at a phone's size, against a live
-show whose window is on Xvfb. A look button, a scene tile, a slider and the blackout button
+show whose window is on Xvfb. A look button, an effect's switch, a scene tile, a slider and the blackout button
 change the show (its state, and the live window's picture), and the page
 finds the show again after a restart. The page is saved as a PNG at
 390x844 (``remote-390x844.png`` in the test's temporary folder)."""
@@ -93,6 +93,13 @@ def test_a_phone_drives_the_live_window(xdisplay, phone, tmp_path):
         look.click()
         wait_for(lambda: state(port)["look"] == "ember", timeout=15)
         wait_for(lambda: "on" in look.get_attribute("class"), timeout=5)
+
+        # Each effect is a switch: one press puts it on the program.
+        _page(phone, "document.getElementById('effects').scrollIntoView({block: 'center'})")
+        glow = phone.find_element(By.CSS_SELECTOR, '#effects .fx[data-fx="glow"]')
+        glow.click()
+        wait_for(lambda: state(port)["fx"] == ["glow"], timeout=15)
+        wait_for(lambda: "on" in glow.get_attribute("class"), timeout=5)
 
         phone.find_element(By.CSS_SELECTOR, '.tile[data-key="club"]').click()
         wait_for(lambda: state(port)["scene"] == "club", timeout=15)

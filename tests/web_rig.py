@@ -121,6 +121,7 @@ def remote(**kwargs):
     from visualizer.control.bus import ControlBus
     from visualizer.control.web import WebRemote
     kwargs.setdefault("port", 0)
+    kwargs.setdefault("effects", {"glow": ["amount", "threshold"], "trails": ["decay"]})
     server = WebRemote(ControlBus(), catalogue=CATALOGUE, **kwargs)
     server.start()
     try:

@@ -15,7 +15,7 @@ from visualizer.errors import VisualizerError
 _COMMANDS = {"render": render.cmd_render, "live": live.cmd_live, "latency": live.cmd_latency,
              "analyze": files.cmd_analyze, "snapshot": files.cmd_snapshot,
              "sheet": files.cmd_sheet, "devices": info.cmd_devices, "scenes": info.cmd_scenes,
-             "uniforms": info.cmd_uniforms}
+             "effects": info.cmd_effects, "uniforms": info.cmd_uniforms}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,9 +3,9 @@
 import tempfile
 from pathlib import Path
 
-from visualizer.commands.options import (DEFAULT_SIZE, add_scenes, add_sensitivity,
-                                         analyzer_settings, bounded, demo_wav, size_arg,
-                                         transpose_arg)
+from visualizer.commands.options import (DEFAULT_SIZE, add_fx, add_scenes, add_sensitivity,
+                                         analyzer_settings, bounded, demo_wav, fx_and_params,
+                                         show_warnings, size_arg, transpose_arg)
 from visualizer.errors import VisualizerError
 
 
@@ -35,6 +35,10 @@ def add_files(sub) -> None:
     snap.add_argument("--look", default="", metavar="NAME",
                       help="show the scene in one of its looks (`visualizer scenes` lists them)")
     snap.add_argument("--size", type=size_arg, default=DEFAULT_SIZE, help="picture size WxH")
+    add_fx(snap)
+    snap.add_argument("--warmup", type=bounded(float, 0, 86400, "--warmup"), metavar="S",
+                      help="a scene or effect that feeds its picture back (trails) is drawn "
+                      "for S seconds of frames before the still (default: from the start)")
     snap.add_argument("-o", "--output", type=Path, required=True, help="output .png")
 
     sheet = sub.add_parser("sheet", help="a labelled contact sheet of every scene")
@@ -113,12 +117,16 @@ def audio_arg(args, folder: Path) -> Path:
 
 
 def cmd_snapshot(args) -> int:
-    from visualizer.engine.stills import load_audio, render_stills
+    from visualizer.engine.stills import load_audio, render_stills, warmup_seconds
     from visualizer.output.png import write_png
     from visualizer.scenes import scene as scenes_mod
 
-    scenes = scenes_mod.discover(args.scenes)
+    lib = scenes_mod.library(args.scenes)
+    scenes = lib.scenes
     scene = scenes_mod.find(args.scene, scenes) if args.scene else scenes[0]
+    effects, fx, params = fx_and_params(args, lib)
+    effects = [e for name in fx for e in effects if e.key == name]   # in the order given
+    show_warnings([scene, *effects])
     if args.look and args.look not in scene.looks:
         raise VisualizerError(f"--look '{args.look}': {scene.key} has no such look "
                               f"(its looks: {', '.join(scene.looks) or 'none'})")
@@ -127,10 +135,18 @@ def cmd_snapshot(args) -> int:
         samples = load_audio(audio)
     name = "the demo track" if args.demo else str(audio)
     still = render_stills(samples, [scene], [args.at], args.size, name=name,
-                          looks={scene.key: args.look})[(scene.key, args.at)]
+                          looks={scene.key: args.look}, effects=effects, params=params,
+                          warmup=args.warmup)[(scene.key, args.at)]
     write_png(args.output, still)
-    look = f", look {args.look}" if args.look else ""
-    print(f"wrote {args.output} ({scene.key} at {args.at:g} s{look})")
+    said = [f"look {args.look}"] if args.look else []
+    said += [f"effects {', '.join(fx)}"] if fx else []
+    said += [f"{len(params)} parameter{'s' * (len(params) != 1)} set"] if params else []
+    print(f"wrote {args.output} ({', '.join([f'{scene.key} at {args.at:g} s', *said])})")
+    warm = warmup_seconds([scene, *effects], args.at, args.warmup)
+    if warm > 0:
+        print(f"  {scene.key}{' and its effects' if effects else ''} feed their picture back: "
+              f"drew {warm:g} s of frames first ({max(0.0, args.at - warm):g} s to "
+              f"{args.at:g} s), so the trails are as a show would have them")
     return 0
 
 
@@ -139,6 +155,7 @@ def cmd_sheet(args) -> int:
     from visualizer.scenes import scene as scenes_mod
 
     scenes = scenes_mod.discover(args.scenes)
+    show_warnings(scenes)
     with tempfile.TemporaryDirectory() as tmp:
         audio = audio_arg(args, Path(tmp))
         samples = load_audio(audio)

@@ -9,6 +9,7 @@ from visualizer.errors import VisualizerError
 def add_info(sub) -> None:
     sub.add_parser("devices", help="list audio devices")
     add_scenes(sub.add_parser("scenes", help="list scenes"))
+    add_scenes(sub.add_parser("effects", help="list effects (ISF filters) and ISF transitions"))
     sub.add_parser("uniforms", help="print the shader uniforms as a Markdown table")
 
 
@@ -46,7 +47,7 @@ def cmd_scenes(args) -> int:
     for i, s in enumerate(scenes):
         bank, digit = divmod(i, BANK)
         key = f"{digit + 1}" if bank == 0 else f"{'0' * bank} {digit + 1}"   # 0 moves to the next bank
-        params = ", ".join(f"{p.name}={p.default:g}" for p in s.params.values())
+        params = ", ".join(f"{p.name}={_shown(p.default)}" for p in s.params.values())
         looks = f"  looks: {', '.join(s.looks)}" if s.looks else ""
         print(f"[{key}] {s.key:12s} {s.title}: {s.description}"
               + (f"  ({params})" if params else "") + looks)
@@ -57,7 +58,31 @@ def cmd_scenes(args) -> int:
     return 0
 
 
+def cmd_effects(args) -> int:
+    from visualizer.control.keys import FX_KEYS
+    from visualizer.scenes import scene as scenes_mod
+    lib = scenes_mod.library(args.scenes)
+    for i, e in enumerate(lib.effects):
+        key = FX_KEYS[i] if i < len(FX_KEYS) else ""
+        params = ", ".join(f"{p.name}={_shown(p.default)}" for p in e.params.values())
+        bound = ", ".join(f"{b.param}<-{b.feature}" for b in e.bindings)
+        print(f"[{key:>3}] {e.key:12s} {e.title}: {e.description}"
+              + (f"  ({params})" if params else "") + (f"  follows: {bound}" if bound else ""))
+    for t in lib.transitions:
+        print(f"[  -] {t.key:12s} transition: {t.description or t.title}")
+    return 0
+
+
 def cmd_uniforms(args) -> int:
     from visualizer.scenes.uniforms import markdown_table
     print(markdown_table())
     return 0
+
+
+def _shown(value) -> str:
+    """A parameter's value as a listing shows it: 0.5, true, (1,0.5,0.2)."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, tuple):
+        return "(" + ",".join(f"{v:g}" for v in value) + ")"
+    return f"{value:g}"

@@ -4,9 +4,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from visualizer.commands.options import (DEFAULT_SIZE, add_live_input, add_scenes, add_sensitivity,
-                                         analyzer_settings, bounded, demo_wav, frames_arg,
-                                         scale_arg, size_arg, transpose_arg)
+from visualizer.commands.options import (DEFAULT_SIZE, add_fx, add_live_input, add_scenes,
+                                         add_sensitivity, analyzer_settings, bounded, demo_wav,
+                                         frames_arg, fx_and_params, scale_arg, show_warnings,
+                                         size_arg, transpose_arg)
 from visualizer.commands import rig_link, rig_video_out, rig_web
 from visualizer.errors import VisualizerError
 
@@ -27,6 +28,7 @@ def add_live(sub) -> None:
     live.add_argument("--frames", type=frames_arg, default=0, help="quit after this many frames")
     live.add_argument("--screenshot", type=Path, help="with --frames: save the last frame as PNG")
     add_sensitivity(live)
+    add_fx(live)
     live.add_argument("--render-scale", type=scale_arg, default=1.0,
                       help="draw every scene at this fraction of the window (x the scene's own)")
     live.add_argument("--fixed-scale", action="store_true",
@@ -94,12 +96,16 @@ def cmd_live(args) -> int:
     from visualizer.engine.live_options import LiveOptions
     from visualizer.scenes import scene as scenes_mod
 
-    scenes = scenes_mod.discover(args.scenes)
+    lib = scenes_mod.library(args.scenes)
+    scenes = lib.scenes
     if not scenes:
         raise VisualizerError(f"no scenes in {scenes_mod.SCENES_DIR}")
     start = scenes_mod.find(args.scene, scenes).key if args.scene else scenes[0].key
+    show_warnings(scenes + lib.effects + lib.transitions)
     keys = [s.key for s in scenes]
     params = {s.key: list(s.params) for s in scenes}
+    effects, fx, param_settings = fx_and_params(args, lib)
+    fx_params = lib.effect_params()
     if args.setlist and args.scene:
         raise VisualizerError("live: give --scene or --setlist (which opens on its first cue), "
                               "not both")
@@ -107,38 +113,24 @@ def cmd_live(args) -> int:
         raise VisualizerError(f"--osc-host {args.osc_host}: give --osc-port too")
     options = LiveOptions(max_frames=args.frames, screenshot=args.screenshot,
                           settings=analyzer_settings(args, args.rate), render_scale=args.render_scale,
-                          adaptive=not args.fixed_scale, record=args.record, hud=args.hud)
+                          adaptive=not args.fixed_scale, record=args.record, hud=args.hud,
+                          effects=effects, isf_transitions=lib.transitions, fx=fx,
+                          params=param_settings)
     if args.setlist:
         from visualizer.control.setlist import Setlist
         from visualizer.scenes.scene import TRANSITIONS_DIR
         options.setlist = Setlist.load(args.setlist, keys,
-                                       sorted(p.stem for p in TRANSITIONS_DIR.glob("*.glsl")),
-                                       looks={s.key: list(s.looks) for s in scenes})
+                                       sorted(p.stem for p in TRANSITIONS_DIR.glob("*.glsl"))
+                                       + [t.key for t in lib.transitions],
+                                       looks={s.key: list(s.looks) for s in scenes},
+                                       effects=list(fx_params))
     if options.setlist is not None and not args.scene:
         start = options.setlist.cue().scene   # the set opens on its first cue
     from visualizer.control.auto import AutoDirector
     options.director = AutoDirector(
         keys, start=start, transitions={s.key: (s.transition, s.transition_beats) for s in scenes})
     options.auto = args.auto
-    if args.midi_map and not args.midi:
-        # A map without an input would leave every pedal dead on stage, and
-        # opening every port unasked grabs devices meant for something else.
-        raise VisualizerError(f"--midi-map {args.midi_map}: give --midi PORT too (part of the "
-                              "input's name, or 'virtual'; `visualizer devices` lists them)")
-    if args.midi:
-        from visualizer.control.midi import MidiInput, MidiLearn, MidiMap
-        mapping = (MidiMap.load(args.midi_map, keys, params, missing_ok=True) if args.midi_map
-                   else MidiMap(keys, params))
-        learn = MidiLearn(mapping, args.midi_map) if args.midi_map else None
-        midi = MidiInput(options.bus, mapping, port=args.midi, learn=learn)
-        options.controls.append(midi)
-        options.learn = learn
-    osc = None
-    if args.osc_port:
-        from visualizer.control.osc import OscServer
-        osc = OscServer(options.bus, host=args.osc_host, port=args.osc_port, scenes=keys,
-                        params=params)
-        options.controls.append(osc)
+    osc = _controls(args, options, keys, params, fx_params)
     if args.midi_bend and not args.midi_out:
         raise VisualizerError("--midi-bend: give --midi-out PORT too")
     options.transpose = args.transpose
@@ -166,6 +158,31 @@ def cmd_live(args) -> int:
         if port is not None:
             port.close()
     return _report_live(result, source)
+
+
+def _controls(args, options, keys: list[str], params: dict, fx_params: dict):
+    """The MIDI input and OSC server the flags ask for, added to ``options``;
+    the OSC server (None without --osc-port)."""
+    if args.midi_map and not args.midi:
+        # A map without an input would leave every pedal dead on stage, and
+        # opening every port unasked grabs devices meant for something else.
+        raise VisualizerError(f"--midi-map {args.midi_map}: give --midi PORT too (part of the "
+                              "input's name, or 'virtual'; `visualizer devices` lists them)")
+    if args.midi:
+        from visualizer.control.midi import MidiInput, MidiLearn, MidiMap
+        mapping = (MidiMap.load(args.midi_map, keys, params, missing_ok=True, effects=fx_params)
+                   if args.midi_map else MidiMap(keys, params, effects=fx_params))
+        learn = MidiLearn(mapping, args.midi_map) if args.midi_map else None
+        midi = MidiInput(options.bus, mapping, port=args.midi, learn=learn)
+        options.controls.append(midi)
+        options.learn = learn
+    osc = None
+    if args.osc_port:
+        from visualizer.control.osc import OscServer
+        osc = OscServer(options.bus, host=args.osc_host, port=args.osc_port, scenes=keys,
+                        params=params, effects=fx_params)
+        options.controls.append(osc)
+    return osc
 
 
 def cmd_latency(args) -> int:

@@ -102,3 +102,38 @@ def add_scenes(parser: argparse.ArgumentParser) -> None:
                         help="a folder of your own scenes (TOML or ISF, their shaders beside "
                         "them), after the built-in ones; a scene of the same name replaces "
                         "the built-in one; give it again for more folders (the last wins)")
+
+
+def add_fx(parser: argparse.ArgumentParser) -> None:
+    """``--fx`` and ``--param``: effects on, and parameters set, from the first frame."""
+    parser.add_argument("--fx", action="append", default=[], metavar="EFFECT",
+                        help="turn this effect on from the first frame (`visualizer effects` "
+                        "lists them; your --scenes folders add ISF filters); again for more")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="set a parameter before the first frame: NAME=VALUE (every scene "
+                        "with it), SCENE/NAME=VALUE or fx/EFFECT/NAME=VALUE; again for more")
+
+
+def fx_and_params(args, library) -> tuple[list, tuple[str, ...], list]:
+    """The effects to load, the ones ``--fx`` turns on and the ``--param``
+    settings, checked against ``library``; VisualizerError of one line."""
+    from visualizer.engine.param_setting import parse_params
+    known = {e.key for e in library.effects}
+    for name in args.fx:
+        if name not in known:
+            raise VisualizerError(f"--fx {name}: unknown effect "
+                                  f"(known: {', '.join(sorted(known)) or 'none'})")
+    params = parse_params(args.param, library.scenes, library.effects)
+    return library.effects, tuple(dict.fromkeys(args.fx)), params
+
+
+def show_warnings(scenes) -> None:
+    """Each scene's loader warnings (what runs, but not quite as written), once,
+    on stderr: one line each, naming the file."""
+    import sys
+    seen = set()
+    for scene in scenes:
+        for warning in scene.warnings:
+            if warning not in seen:
+                seen.add(warning)
+                print(f"visualizer: warning: {warning}", file=sys.stderr)

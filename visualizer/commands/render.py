@@ -4,8 +4,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from visualizer.commands.options import (DEFAULT_SIZE, add_scenes, add_sensitivity,
-                                         analyzer_settings, bounded, demo_wav, scale_arg, size_arg)
+from visualizer.commands.options import (DEFAULT_SIZE, add_fx, add_scenes, add_sensitivity,
+                                         analyzer_settings, bounded, demo_wav, fx_and_params,
+                                         scale_arg, show_warnings, size_arg)
 from visualizer.commands.files import analyze_track
 from visualizer.errors import VisualizerError
 
@@ -29,6 +30,7 @@ def add_render(sub) -> None:
     render.add_argument("--fps", type=bounded(int, 24, 120, "fps"), default=30,
                         help="frames per second, 24..120 (default 30)")
     add_sensitivity(render)
+    add_fx(render)
     render.add_argument("--render-scale", type=scale_arg, default=1.0,
                         help="draw every scene at this fraction of the video (x the scene's own)")
     render.add_argument("--timeline", type=Path, help="TOML: scene changes, transitions, ramps")
@@ -80,7 +82,9 @@ def cmd_render(args) -> int:
         raise VisualizerError("render: give either an AUDIO file or --demo")
     if sum(map(bool, (args.scene, args.timeline, args.auto))) > 1:
         raise VisualizerError("render: give at most one of --scene, --timeline and --auto")
-    scenes = scenes_mod.discover(args.scenes)
+    lib = scenes_mod.library(args.scenes)
+    scenes = lib.scenes
+    effects, fx, params = fx_and_params(args, lib)
     settings = analyzer_settings(args)
     with tempfile.TemporaryDirectory() as tmp:
         audio = demo_wav(Path(tmp)) if args.demo else args.audio
@@ -89,7 +93,9 @@ def cmd_render(args) -> int:
         if args.scene:
             cues = [Cue(0.0, scenes_mod.find(args.scene, scenes).key)]
         elif args.timeline:
-            cues, ramps = load_timeline(args.timeline, scenes=scenes, track=track)
+            cues, ramps = load_timeline(args.timeline, scenes=scenes, track=track,
+                                        effects=[e.key for e in effects],
+                                        isf_transitions=[t.key for t in lib.transitions])
         elif args.auto:
             cues = auto_cues(track, scenes)
         elif args.demo:
@@ -102,11 +108,13 @@ def cmd_render(args) -> int:
                                 codec=args.codec, crf=args.crf, preset=args.preset,
                                 threads=args.threads, chunk_seconds=args.chunk_seconds,
                                 resume=args.resume, render_scale=args.render_scale,
-                                settings=settings, ramps=ramps)
+                                settings=settings, ramps=ramps, effects=effects,
+                                isf_transitions=lib.transitions, fx=fx, params=params)
         if args.gpus_per_worker and not (args.workers or args.cluster):
             raise VisualizerError("--gpus-per-worker: give --workers N or --cluster ADDRESS too")
         try:
             plan = plan_render(audio, scenes=scenes, cues=cues, options=options, track=track)
+            show_warnings(plan.shaders)
             if args.workers or args.cluster:
                 from visualizer.engine.cluster import render_on_cluster
                 frames = render_on_cluster(plan, args.output, workers=args.workers or 0,

@@ -44,7 +44,8 @@ def wire(args, options, scenes, callbacks: list) -> None:
     loopback = is_loopback(args.web_host)
     pin = args.web_pin or (None if loopback else new_pin())
     remote = WebRemote(options.bus, host=args.web_host, port=args.web,
-                       catalogue=catalogue(scenes), pin=pin)
+                       catalogue=catalogue(scenes), pin=pin,
+                       effects={e.key: list(e.params) for e in options.effects})
     options.controls += [remote, Thumbnails(scenes, remote.thumbnail)]
     options.sinks.append(PreviewSink(preview_size(args.size or DEFAULT_SIZE), remote.preview))
     callbacks.append(StatePublisher([remote.publish], transpose=options.transpose))

@@ -22,6 +22,10 @@ ACTIONS = {
     "look": "crossfade scene `scene` ('' the current) to its look `target` ('' its next look)",
     "param": "set parameter `target` of scene `scene` ('' the current) to `value`"
              " (0..1 of its range when `normalized`)",
+    "fx": "effect `target` on (`value` 1), off (0) or toggle (-1); on scene `scene` only"
+          " if one is named, else on the program picture",
+    "fx_param": "set parameter `target` of effect `scene` to `value`"
+                " (0..1 of its range when `normalized`)",
     "intensity": "the master intensity, `value` 0..1 (an expression pedal)",
     "blackout": "fade to black (`value` 1), back (0), or toggle (-1)",
     "freeze": "hold the picture (`value` 1), release (0), or toggle (-1)",

@@ -12,14 +12,17 @@ KEYMAP = {"LEFT": ("prev_scene",), "RIGHT": ("next_scene",), "UP": ("prev_cue",)
           "H": ("hud", TOGGLE), "R": ("record", TOGGLE), "A": ("auto", TOGGLE),
           "K": ("look",)}
 """A key's command (and its value: TOGGLE flips a switch). 1-9 pick a scene
-of the current bank, 0 the next bank (see :class:`Keys`)."""
+of the current bank, 0 the next bank, F1-F12 turn the effects on and off in
+their order (see :class:`Keys`)."""
+FX_KEYS = tuple(f"F{n}" for n in range(1, 13))
 
 MODIFIERS = frozenset(("LSHIFT", "RSHIFT", "LCTRL", "RCTRL", "LALT", "RALT", "LMETA", "RMETA",
                        "CAPSLOCK"))
 
 LEARN_ACTIONS = {"I": "intensity", "N": "next_cue", "P": "prev_cue", "T": "tap",
                  "B": "blackout", "F": "freeze", "R": "record", "A": "auto", "H": "hud"}
-LEARN_HINT = "MIDI learn: 1-9 a parameter, S the scene, I N P T B F R A H an action"
+LEARN_HINT = ("MIDI learn: 1-9 a parameter, S the scene, F1-F12 an effect on/off, "
+              "I N P T B F R A H an action")
 
 
 BANK = 9
@@ -33,9 +36,11 @@ class Keys:
     current bank of nine and 0 moves to the next bank (after the last, the
     first again)."""
 
-    def __init__(self, bus: ControlBus, learn=None, scenes: int = BANK):
+    def __init__(self, bus: ControlBus, learn=None, scenes: int = BANK,
+                 effects: tuple[str, ...] = ()):
         self.bus, self.learn = bus, learn
         self.scenes = scenes
+        self.effects = tuple(effects)   # F1.. toggle them in this order
         self.bank = 0
         self.learning = False     # L pressed: the next key picks what MIDI learn binds
 
@@ -64,6 +69,9 @@ class Keys:
         elif name.isdigit() and 1 <= int(name) <= 9:
             index = self.bank * BANK + int(name) - 1
             self.bus.post(Command("scene_index", value=index, source="key"))
+        elif name in FX_KEYS[:len(self.effects)]:
+            fx = self.effects[FX_KEYS.index(name)]
+            self.bus.post(Command("fx", target=fx, value=TOGGLE, source="key"))
         elif name in KEYMAP:
             action, *value = KEYMAP[name]
             self.bus.post(Command(action, value=value[0] if value else 0.0, source="key"))
@@ -85,6 +93,8 @@ class Keys:
             target = ("param", scene, params[int(name) - 1])
         elif name == "S":
             target = ("scene", scene)
+        elif name in FX_KEYS[:len(self.effects)]:
+            target = ("fx", self.effects[FX_KEYS.index(name)])
         elif name in LEARN_ACTIONS:
             target = LEARN_ACTIONS[name]
         try:

@@ -83,9 +83,11 @@ class OscServer(Control):
     """
 
     def __init__(self, bus: ControlBus, *, host: str = "127.0.0.1", port: int = 9000,
-                 scenes: list[str], params: dict[str, list[str]]):
+                 scenes: list[str], params: dict[str, list[str]],
+                 effects: dict[str, list[str]] | None = None):
         self.bus = bus
-        self._names = Names(scenes, params)
+        self._effects = dict(effects or {})
+        self._names = Names(scenes, params, self._effects)
         where = _format_host(host, port)
         if not 0 <= port <= 65535:
             raise ControlError(f"OSC: cannot listen on {where} (port must be 0..65535)")
@@ -121,7 +123,7 @@ class OscServer(Control):
 
     def set_names(self, scenes: list[str], params: dict[str, list[str]]) -> None:
         """Replace the known scenes and parameters (after a scene reload)."""
-        self._names = Names(scenes, params)   # one assignment: the thread sees old or new
+        self._names = Names(scenes, params, self._effects)   # one assignment: old or new
 
     def publish(self, state: dict) -> None:
         """The show's state (``scene``, ``scenes``, ``cue``: see

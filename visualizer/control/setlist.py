@@ -56,9 +56,10 @@ class Setlist:
 
     @classmethod
     def load(cls, path, scenes: list[str], transitions: list[str],
-             looks: dict | None = None) -> "Setlist":
+             looks: dict | None = None, effects: list[str] | None = None) -> "Setlist":
         """Read and check ``path`` against the scene keys and transition names
-        (and, given ``looks`` ({scene: look names}), the looks its cues name)."""
+        (and, given ``looks`` ({scene: look names}), the looks its cues name;
+        given ``effects``, the effects they turn on)."""
         path = Path(path)
         data = read_toml(path, ControlError, "setlist")
         check_keys(path, data, _TOP_KEYS, ControlError)
@@ -72,7 +73,7 @@ class Setlist:
             raise ControlError(f"{path}: song: expected [[song]] tables")
         songs, names = [], set()
         for i, entry in enumerate(entries):
-            song = _song(path, i, entry, list(scenes), set(transitions), looks)
+            song = _song(path, i, entry, list(scenes), set(transitions), looks, effects)
             if song.name.casefold() in names:
                 raise ControlError(f"{path}: song {i + 1} {shown(song.name)}: "
                                    f"the name is used twice (goto by name needs it unique)")
@@ -159,7 +160,7 @@ class Setlist:
 
 
 def _song(path: Path, i: int, entry: dict, scenes: list[str], transitions: set[str],
-          looks: dict | None = None) -> Song:
+          looks: dict | None = None, effects: list[str] | None = None) -> Song:
     name = entry.get("name")
     where = f"song {i + 1}"
     if not isinstance(name, str) or not name.strip():
@@ -173,5 +174,5 @@ def _song(path: Path, i: int, entry: dict, scenes: list[str], transitions: set[s
         raise ControlError(f"{path}: {where}: cue: expected [[song.cue]] tables")
     return Song(name.strip(), tuple(
         read_cue(path, f"{where}: cue {j + 1}: ", c, scenes=scenes, transitions=transitions,
-                 defaults=SETLIST_CUE, error=ControlError, looks=looks)
+                 defaults=SETLIST_CUE, error=ControlError, looks=looks, effects=effects)
         for j, c in enumerate(cues)))

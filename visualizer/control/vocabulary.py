@@ -30,10 +30,13 @@ class Names:
     """An immutable snapshot of the scene keys (in key order) and each
     scene's parameter names: what addresses and arguments may name."""
 
-    def __init__(self, scenes: list[str], params: dict[str, list[str]]):
+    def __init__(self, scenes: list[str], params: dict[str, list[str]],
+                 effects: dict[str, list[str]] | None = None):
         self.scenes = tuple(scenes)
         self.params = {scene: frozenset(names) for scene, names in params.items()}
         self.any_param = frozenset().union(*self.params.values())
+        self.effects = {fx: frozenset(names) for fx, names in (effects or {}).items()}
+        """Each effect's parameter names, by effect key."""
 
 
 def command(address: str, args: tuple, names: Names, *, source: str) -> Command | None:
@@ -66,6 +69,8 @@ def command(address: str, args: tuple, names: Names, *, source: str) -> Command 
         return Command("look", target=args[0] if args else "", source=source)
     if address.startswith(("/param/", "/param01/")):
         return _param(address, args, names, source)
+    if address.startswith(("/fx/", "/fx01/")):
+        return _fx(address, args, names, source)
     raise BadMessage("unknown address")
 
 
@@ -146,3 +151,32 @@ def _param(address: str, args: tuple, names: Names, source: str) -> Command:
     value = _unit(args) if normalized else _number(args)
     return Command("param", target=name, value=value, scene=scene,
                    normalized=normalized, source=source)
+
+
+def _fx(address: str, args: tuple, names: Names, source: str) -> Command:
+    """/fx/NAME [on] [scene]: an effect on (1), off (0) or toggled (no
+    argument), on the program or on one scene; /fx/NAME/PARAM value and
+    /fx01/NAME/PARAM 0..1: one of its parameters."""
+    kind, *path = address[1:].split("/")
+    if not path or path[0] not in names.effects:
+        known = ", ".join(sorted(names.effects)) or "none"
+        raise BadMessage(f"unknown effect {describe(path[0] if path else '')} (known: {known})")
+    name = path[0]
+    if len(path) == 2 and path[1]:
+        if path[1] not in names.effects[name]:
+            known = ", ".join(sorted(names.effects[name])) or "none"
+            raise BadMessage(f"effect '{name}' has no parameter {describe(path[1])} "
+                             f"(known: {known})")
+        normalized = kind == "fx01"
+        value = _unit(args) if normalized else _number(args)
+        return Command("fx_param", target=path[1], value=value, scene=name,
+                       normalized=normalized, source=source)
+    if len(path) != 1 or kind != "fx":
+        raise BadMessage("expected /fx/<effect> [0|1] [scene] or /fx/<effect>/<parameter> value")
+    scene = ""
+    if len(args) == 2:
+        if not isinstance(args[1], str) or args[1] not in names.scenes:
+            raise BadMessage(f"unknown scene {describe(args[1])} (known: {', '.join(names.scenes)})")
+        args, scene = args[:1], args[1]
+    value = TOGGLE if not args else (1.0 if _number(args) >= 0.5 else 0.0)
+    return Command("fx", target=name, value=value, scene=scene, source=source)

@@ -66,10 +66,12 @@ class WebRemote(Control):
     """
 
     def __init__(self, bus: ControlBus, *, host: str = "127.0.0.1", port: int = 8080,
-                 catalogue: list[dict], pin: str | None = None):
+                 catalogue: list[dict], pin: str | None = None,
+                 effects: dict[str, list[str]] | None = None):
         self.bus, self.catalogue = bus, catalogue
         self._names = Names([s["key"] for s in catalogue],
-                            {s["key"]: [p["name"] for p in s["params"]] for s in catalogue})
+                            {s["key"]: [p["name"] for p in s["params"]] for s in catalogue},
+                            effects)
         self._socket = bind(host, port)
         self.address = self._socket.getsockname()[:2]
         self.guard = Guard(host, self.address[1], pin)

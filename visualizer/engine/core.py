@@ -13,6 +13,7 @@ import numpy as np
 
 from visualizer.analysis.analyzer import Analyzer, AnalyzerSettings
 from visualizer.analysis.features import FEATURE_INDEX, FeatureFrame
+from visualizer.engine.effects import Effects
 from visualizer.errors import SceneError
 from visualizer.render.renderer import Renderer
 from visualizer.render.timing import FrameTiming
@@ -38,7 +39,8 @@ class Engine:
 
     def __init__(self, renderer: Renderer, scenes: list[Scene], *, scene: str,
                  analyzer: Analyzer | None = None, backing: Analyzer | None = None,
-                 transitions_dir=TRANSITIONS_DIR):
+                 transitions_dir=TRANSITIONS_DIR, effects: list[Scene] = (),
+                 isf_transitions: list[Scene] = ()):
         self.renderer = renderer
         self.scenes = list(scenes)
         self.analyzer = analyzer or Analyzer(AnalyzerSettings(sample_rate=renderer.sample_rate))
@@ -54,6 +56,10 @@ class Engine:
             renderer.compile(s)
         for path in sorted(transitions_dir.glob("*.glsl")):
             renderer.compile_transition(path)
+        for t in isf_transitions:
+            renderer.compile_isf_transition(t)
+        self.effects = Effects(renderer, list(effects))
+        """The ISF filters the show can stack on its picture (all off at first)."""
         self.states = {s.key: SceneState(s) for s in self.scenes}
         self._previous: dict[str, tuple[Scene, SceneState]] = {}   # replace(keep_previous=True)
         self.current = ""
@@ -70,7 +76,7 @@ class Engine:
     @property
     def transitions(self) -> list[str]:
         """Names of the transitions that can be used."""
-        return sorted(self.renderer.transitions)
+        return self.renderer.transition_names
 
     def select(self, key: str) -> None:
         """Make ``key`` the scene that is drawn, at once."""
@@ -134,13 +140,15 @@ class Engine:
         """Switch as ``cue`` says: with its transition, on the next beat or bar
         if quantised. A request during a transition finishes that one first."""
         self._check(cue.scene)
-        if cue.transition and cue.transition not in self.renderer.transitions:
+        if cue.transition and cue.transition not in self.renderer.transition_names:
             raise SceneError(f"unknown transition '{cue.transition}' "
                              f"(known: {', '.join(self.transitions)})")
         if cue.quantize not in QUANTIZE:
             raise SceneError(f"quantize must be one of {', '.join(QUANTIZE)}")
         if cue.look:   # the scene comes in wearing it
             self.look(cue.look, scene=cue.scene)
+        if cue.fx is not None:
+            self.effects.chain(cue.fx)
         if self._switch is not None and self._switch.start >= 0:
             self.current = self._switch.cue.scene
         self._switch = _Switch(cue, now)
@@ -188,30 +196,48 @@ class Engine:
 
     def draw(self, frame: FeatureFrame, timing: FrameTiming, target,
              *, size: tuple[int, int] | None = None) -> None:
-        """Draw the current scene, or the transition under way, for ``frame``."""
+        """Draw the current scene, or the transition under way, for ``frame``
+        (through the effects that are on)."""
         size = size or target.size
         now = timing.time
         self._advance(frame if self.backing_frame is None else self.backing_frame, now)
         dt = timing.delta if timing.delta > 0 else 1.0 / max(timing.fps, 1.0)
-        own = self._frame_for(self.current, frame)
-        params = self.states[self.current].update(own, dt)
         switch = self._switch
+        if switch is not None and switch.start >= 0:
+            progress = (now - switch.start) / switch.duration if switch.duration > 0 else 1.0
+            if progress >= 1.0:
+                self.current, self._switch, switch = switch.cue.scene, None, None
+        fx = self.effects.any_on
         if switch is None or switch.start < 0:
-            self.renderer.draw(self.current, own, timing, target, size, params)
-            return
-        progress = (now - switch.start) / switch.duration if switch.duration > 0 else 1.0
-        if progress >= 1.0:
-            self.current, self._switch = switch.cue.scene, None
             own = self._frame_for(self.current, frame)
             params = self.states[self.current].update(own, dt)
-            self.renderer.draw(self.current, own, timing, target, size, params)
-            return
-        nxt = switch.cue.scene
-        theirs = self._frame_for(nxt, frame)
-        start = self.renderer.picture(self.current, own, timing, size, params)
-        end = self.renderer.picture(nxt, theirs, timing, size, self.states[nxt].update(theirs, dt))
-        self.renderer.draw_transition(switch.cue.transition or "crossfade", start, end,
-                                      progress, frame, timing, target, size)
+            if not fx:
+                self.renderer.draw(self.current, own, timing, target, size, params)
+                return
+            picture = self._picture(self.current, own, timing, size, params, dt)
+        else:
+            nxt = switch.cue.scene
+            own, theirs = self._frame_for(self.current, frame), self._frame_for(nxt, frame)
+            params = self.states[self.current].update(own, dt)
+            start = self._picture(self.current, own, timing, size, params, dt)
+            end = self._picture(nxt, theirs, timing, size, self.states[nxt].update(theirs, dt), dt)
+            name = switch.cue.transition or "crossfade"
+            if not fx:
+                self.renderer.draw_transition(name, start, end, progress, frame, timing,
+                                              target, size)
+                return
+            mixed = self.renderer.canvas("program", size)
+            self.renderer.draw_transition(name, start, end, progress, frame, timing,
+                                          mixed.fbo, size)
+            picture = mixed.texture
+        picture = self.effects.apply(picture, self.effects.on(), frame, timing, size, dt)
+        self.renderer.blit(picture, target, size)
+
+    def _picture(self, key: str, frame: FeatureFrame, timing: FrameTiming, size, params,
+                 dt: float):
+        """Scene ``key`` drawn into its own texture, through its own effects."""
+        picture = self.renderer.picture(key, frame, timing, size, params)
+        return self.effects.apply(picture, self.effects.on(key), frame, timing, size, dt)
 
     @property
     def on_screen(self) -> tuple[str, ...]:

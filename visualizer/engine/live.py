@@ -52,7 +52,8 @@ class LiveLoop:
         self.show.tap_offset = o.av_offset
         if o.link is not None:   # a tap sets the shared session's tempo
             self.show.on_tap = o.link.tap
-        self.keys = Keys(o.bus, o.learn, scenes=len(engine.keys))
+        self.keys = Keys(o.bus, o.learn, scenes=len(engine.keys),
+                         effects=tuple(engine.effects.names))
         self.latency = LatencyMeter()
         self.frames = FrameStats(240, target_fps=refresh)
         self.stats = HudStats(frames=self.frames, latency=self.latency)
@@ -296,7 +297,8 @@ def run_live(source, scenes, *, scene: str, display,
         settings = o.settings or AnalyzerSettings(sample_rate=sr)
         backing = Analyzer(settings) if o.backing is not None else None
         engine = Engine(renderer, scenes, scene=scene, analyzer=Analyzer(settings),
-                        backing=backing)
+                        backing=backing, effects=o.effects, isf_transitions=o.isf_transitions)
+        o.setup(engine)
         loop = LiveLoop(renderer, engine, source, o, display, result)
     except BaseException:
         renderer.release()

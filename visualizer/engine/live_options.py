@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from visualizer.control.midi import MidiLearn
     from visualizer.control.setlist import Setlist
     from visualizer.output.sink import Sink
+    from visualizer.scenes.model import Scene
 
 
 @dataclass
@@ -51,6 +52,18 @@ class LiveOptions:
     link: LinkClock | None = None     # a shared beat clock (Ableton Link): its apply(frame,
                                       # show, timing) sets the beat features each frame,
                                       # shown() times frame to screen, tap(), hud_text()
+    effects: list[Scene] = field(default_factory=list)          # ISF filters to stack (F1..)
+    isf_transitions: list[Scene] = field(default_factory=list)  # ISF transitions beside ours
+    fx: tuple[str, ...] = ()          # --fx: effects on from the first frame
+    params: list = field(default_factory=list)   # --param: (ParamSetting) set before it
+
+    def setup(self, engine) -> None:
+        """What the options set on the engine before the first frame: the
+        effects turned on (--fx) and the parameters set (--param)."""
+        for name in self.fx:
+            engine.effects.set(name, True)
+        for setting in self.params:
+            setting.apply(engine)
 
 
 @dataclass

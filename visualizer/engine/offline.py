@@ -57,6 +57,10 @@ class RenderOptions:
     progress: bool = True
     settings: AnalyzerSettings | None = None
     ramps: list[Ramp] = field(default_factory=list)
+    effects: list[Scene] = field(default_factory=list)          # effects the cues or fx turn on
+    isf_transitions: list[Scene] = field(default_factory=list)  # ISF transitions cues may name
+    fx: tuple[str, ...] = ()          # effects on from the first frame
+    params: list = field(default_factory=list)   # ParamSetting: set before the first frame
     chunk_seconds: float = CHUNK_SECONDS
     resume: bool = False            # reuse the segments a stopped run of the same plan left
 
@@ -84,7 +88,9 @@ def plan_render(audio: Path, *, scenes: list[Scene], cues: list[Cue],
                      start=opt.start, duration=opt.duration, supersample=opt.supersample,
                      render_scale=opt.render_scale, sample_rate=opt.sample_rate,
                      settings=settings, chunk_seconds=opt.chunk_seconds,
-                     encoding=Encoding(opt.codec, opt.crf, opt.preset, opt.threads))
+                     encoding=Encoding(opt.codec, opt.crf, opt.preset, opt.threads),
+                     effects=opt.effects, isf_transitions=opt.isf_transitions, fx=opt.fx,
+                     params=opt.params)
 
 
 def render_plan(plan: RenderPlan, out: Path, *, progress: bool = True,
@@ -128,6 +134,24 @@ def render_plan(plan: RenderPlan, out: Path, *, progress: bool = True,
         raise
 
 
+def _engine_at(plan: RenderPlan, renderer: Renderer, analyzer: Analyzer, cue_index: int) -> Engine:
+    """An engine as the render has it once cue ``cue_index`` was taken: its
+    scene, the effects and parameters asked for, the looks and effects of the cues so far."""
+    engine = Engine(renderer, plan.scenes, scene=plan.cues[cue_index].scene,
+                    analyzer=analyzer, transitions_dir=plan.transitions_dir,
+                    effects=plan.effects, isf_transitions=plan.isf_transitions)
+    for name in plan.fx:
+        engine.effects.set(name, True)
+    for setting in plan.params:
+        setting.apply(engine)
+    for cue in plan.cues[:cue_index + 1]:   # the looks and effects the cues before chose
+        if cue.look:
+            engine.look(cue.look, scene=cue.scene, seconds=0.0)
+        if cue.fx is not None:
+            engine.effects.chain(cue.fx)
+    return engine
+
+
 def render_chunk(plan: RenderPlan, chunk: Chunk, path: Path, *, on_frame=None,
                  source=None, report: dict | None = None) -> int:
     """Render ``chunk`` of ``plan`` into the segment ``path`` by itself; its frame count.
@@ -151,11 +175,7 @@ def render_chunk(plan: RenderPlan, chunk: Chunk, path: Path, *, on_frame=None,
         t0 = plan.time_of(first)
         cue_index = plan.cue_at(t0)
         analyzer = Analyzer(replace(settings, musical=False))
-        engine = Engine(renderer, plan.scenes, scene=plan.cues[cue_index].scene,
-                        analyzer=analyzer, transitions_dir=plan.transitions_dir)
-        for cue in plan.cues[:cue_index + 1]:   # the looks the cues before chose, in order
-            if cue.look:
-                engine.look(cue.look, scene=cue.scene, seconds=0.0)
+        engine = _engine_at(plan, renderer, analyzer, cue_index)
         writer = VideoWriter(path, plan.size, fps, sample_rate=sr, audio=False,
                              codec=codec_for(path, enc.codec), crf=enc.crf, preset=enc.preset,
                              threads=enc.threads, first_number=chunk.first + 1)

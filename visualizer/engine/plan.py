@@ -86,6 +86,15 @@ class RenderPlan:
     encoding: Encoding = field(default_factory=Encoding)
     chunk_seconds: float = CHUNK_SECONDS
     transitions_dir: Path = TRANSITIONS_DIR
+    effects: list[Scene] = field(default_factory=list)          # the effects it may turn on
+    isf_transitions: list[Scene] = field(default_factory=list)  # the ISF transitions cues name
+    fx: tuple[str, ...] = ()          # effects on from the first frame (--fx)
+    params: list = field(default_factory=list)   # --param settings (ParamSetting)
+
+    @property
+    def shaders(self) -> list[Scene]:
+        """Every scene, effect and ISF transition the render draws with."""
+        return [*self.scenes, *self.effects, *self.isf_transitions]
 
     def time_of(self, frame: int) -> float:
         """The time frame ``frame`` shows (frame 0 is at ``start``)."""
@@ -93,7 +102,7 @@ class RenderPlan:
 
     def chunks(self) -> list[Chunk]:
         size = max(1, round(self.chunk_seconds * self.fps))
-        feedback = any(p.feedback for s in self.scenes for p in s.passes)
+        feedback = any(p.feedback for s in self.shaders for p in s.passes)
         preroll = round((FEEDBACK_PREROLL_S if feedback else PREROLL_S) * self.fps)
         return [Chunk(i, first, min(size, self.frames - first), min(preroll, first))
                 for i, first in enumerate(range(0, self.frames, size))]
@@ -111,7 +120,9 @@ def make_plan(audio: Path, track: FeatureTrack, scenes: list[Scene], cues: list[
               fps: int = 30, start: float = 0.0, duration: float | None = None,
               supersample: int = 1, render_scale: float = 1.0, sample_rate: int = 48000,
               settings: AnalyzerSettings | None = None, encoding: Encoding | None = None,
-              chunk_seconds: float = CHUNK_SECONDS) -> RenderPlan:
+              chunk_seconds: float = CHUNK_SECONDS, effects: list[Scene] = (),
+              isf_transitions: list[Scene] = (), fx: tuple[str, ...] = (),
+              params: list = ()) -> RenderPlan:
     """The plan of rendering ``audio`` (analysed as ``track``) following ``cues``.
 
     Raises VisualizerError when ``start`` is outside the file, and
@@ -126,7 +137,12 @@ def make_plan(audio: Path, track: FeatureTrack, scenes: list[Scene], cues: list[
         raise AudioFileError(f"{audio}: too short to render: less than "
                              f"{track.hop_seconds * 1000:.1f} ms of audio")
     used = {c.scene for c in cues}
+    on = set(fx) | {name for c in cues for name in (c.fx or ())}
+    crossings = {c.transition for c in cues}
     return RenderPlan(audio=Path(audio), track=track, scenes=[s for s in scenes if s.key in used],
+                      effects=[e for e in effects if e.key in on], fx=tuple(fx),
+                      isf_transitions=[t for t in isf_transitions if t.key in crossings],
+                      params=list(params),
                       cues=list(cues), ramps=list(ramps or []), size=size, fps=fps, start=start,
                       end=end, frames=frames, supersample=supersample,
                       render_scale=render_scale, sample_rate=sample_rate,

@@ -26,6 +26,8 @@ The snapshot, in the remotes' vocabulary (the OSC addresses' names)::
     params     the current scene's parameters: [{name, value, low, high, type}]
     looks      the current scene's looks, by name (what /look NAME takes)
     look       the look last chosen for it, or "" (its own values)
+    effects    every effect's key, in chain order (what /fx/NAME takes; F1.. toggle them)
+    fx         the effects that are on
     applied    commands applied so far, by source ({"web": 12, "key": 3})
 """
 
@@ -111,6 +113,8 @@ def snapshot(show, values, *, transpose: int = 0) -> dict:
                    for name, p in state.scene.params.items() if p.type in _SLIDERS],
         "looks": list(state.scene.looks),
         "look": state.look_name,
+        "effects": engine.effects.names,
+        "fx": engine.effects.active,
         "applied": dict(show.applied),
     }
 

@@ -37,10 +37,14 @@ class Files:
 def pack_files(plan: RenderPlan) -> Files:
     """Snapshot the built-in shaders and every scene's folder of ``plan``."""
     roots = [Path(SHADERS_DIR).resolve()]
-    for scene in plan.scenes:
-        folder = Path(scene.path).resolve().parent
-        if folder not in roots:
-            roots.append(folder)
+    for scene in plan.shaders:
+        # Its own folder, and wherever its passes, vertex shaders and images are
+        # (a Shadertoy export's passes are written to a folder of their own).
+        files = [scene.path, *(p.shader for p in scene.passes),
+                 *(p.vertex for p in scene.passes if p.vertex), *scene.images.values()]
+        for folder in (Path(f).resolve().parent for f in files):
+            if folder not in roots:
+                roots.append(folder)
     contents = []
     for i, root in enumerate(roots):
         deep = i == 0   # the built-in tree whole; a scene folder, its files and lib/
@@ -70,10 +74,17 @@ def unpack(plan: RenderPlan, files: Files, folder: Path) -> RenderPlan:
                 return moved[root] / path.relative_to(root)
         return path
 
-    scenes = [replace(s, path=move(s.path), shaders_dir=move(s.shaders_dir),
-                      passes=tuple(replace(p, shader=move(p.shader)) for p in s.passes))
-              for s in plan.scenes]
-    return replace(plan, scenes=scenes, transitions_dir=move(plan.transitions_dir))
+    def moved_scene(s):
+        return replace(s, path=move(s.path), shaders_dir=move(s.shaders_dir),
+                       images={name: move(path) for name, path in s.images.items()},
+                       passes=tuple(replace(p, shader=move(p.shader),
+                                            vertex=p.vertex and move(p.vertex))
+                                    for p in s.passes))
+
+    return replace(plan, scenes=[moved_scene(s) for s in plan.scenes],
+                   effects=[moved_scene(s) for s in plan.effects],
+                   isf_transitions=[moved_scene(s) for s in plan.isf_transitions],
+                   transitions_dir=move(plan.transitions_dir))
 
 
 class SampleSlice:
@@ -147,7 +158,8 @@ def chunk_keys(plan: RenderPlan, renderer: str) -> list[str]:
     h.update(repr((track.tempo, track.hop_seconds, plan.cues, plan.ramps, plan.size, plan.fps,
                    plan.start, plan.end, plan.frames, plan.supersample, plan.render_scale,
                    plan.sample_rate, plan.settings, plan.encoding, plan.chunk_seconds,
-                   [(s.key, s.params, s.bindings, s.passes) for s in plan.scenes],
+                   [(s.key, s.params, s.bindings, s.passes) for s in plan.shaders],
+                   plan.fx, plan.params,
                    Path(plan.audio).name, renderer, __version__)).encode())
     files = pack_files(plan)
     for contents in files.contents:

@@ -51,6 +51,7 @@ class Show:
             "next_cue": self._next_cue, "prev_cue": self._prev_cue, "song": self._song,
             "param": self._param, "intensity": self._intensity,
             "look": lambda c, now: self.engine.look(c.target, scene=c.scene),
+            "fx": self._fx, "fx_param": self._fx_param,
             "blackout": self._toggle("blackout"), "freeze": self._toggle("frozen"),
             "hud": self._toggle("hud"), "record": self._toggle("recording"),
             "auto": self._auto, "tap": self._tap,
@@ -138,6 +139,17 @@ class Show:
         if c.normalized:
             value = param.low + min(max(value, 0.0), 1.0) * (param.high - param.low)
         state.set(c.target, value)
+
+    def _fx(self, c: Command, now: float) -> None:
+        if c.scene and c.scene not in self.engine.states:
+            raise ControlError(f"unknown scene '{c.scene}'")
+        self.engine.effects.set(c.target, None if c.value == TOGGLE else c.value >= 0.5,
+                                only=c.scene)
+
+    def _fx_param(self, c: Command, now: float) -> None:
+        if not math.isfinite(c.value):
+            raise ControlError(f"{c.scene}.{c.target}: value is not a number")
+        self.engine.effects.param(c.scene, c.target, c.value, normalized=c.normalized)
 
     def _tap(self, c: Command, now: float) -> None:
         analyzer = self.engine.analyzer

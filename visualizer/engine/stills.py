@@ -19,7 +19,7 @@ from visualizer.scenes.scene import Scene
 from visualizer.scenes.state import SceneState
 
 _FPS = 30
-_FEEDBACK_WARMUP_S = 0.5  # trails need a little history to look like themselves
+_FEEDBACK_WARMUP_S = 2.0  # a sheet's trails: history enough to look like themselves
 # Parameter bindings follow their features with attack/release times of up to
 # a few seconds: a still replays this much of the track through them first, so
 # it shows what the show shows at that moment, not the bindings at rest.
@@ -36,10 +36,17 @@ def render_stills(samples: np.ndarray, scenes: list[Scene], times: list[float],
                   size: tuple[int, int], *, sample_rate: int = 48000,
                   track: FeatureTrack | None = None, name: str = "the recording",
                   flag: str = "--at", looks: dict[str, str] | None = None,
+                  effects: list[Scene] = (), params: list = (),
+                  warmup: float | None = _FEEDBACK_WARMUP_S,
                   ) -> dict[tuple[str, float], np.ndarray]:
     """Each scene at each time: {(key, t): (h, w, 3) uint8}.
 
-    ``looks`` names a look by scene key for the scenes to show in one.
+    ``looks`` names a look by scene key for the scenes to show in one;
+    ``effects`` are drawn on every still, in turn, and ``params``
+    (:class:`~visualizer.engine.param_setting.ParamSetting`) set first. A
+    scene or effect that feeds its picture back is drawn for ``warmup``
+    seconds of frames before each still (None: from the start of the audio;
+    see :func:`warmup_seconds`).
 
     ``samples`` is (n,) mono float at ``sample_rate``; ``name`` (the file)
     and ``flag`` (the option that gave ``times``) name them in errors.
@@ -59,18 +66,25 @@ def render_stills(samples: np.ndarray, scenes: list[Scene], times: list[float],
     try:
         target = renderer.offscreen(size)
         for scene in scenes:
-            engine = Engine(renderer, [scene], scene=scene.key, analyzer=Analyzer(settings))
-            warmup = _FEEDBACK_WARMUP_S if scene.buffers else 0.0
+            engine = Engine(renderer, [scene], scene=scene.key, analyzer=Analyzer(settings),
+                            effects=effects)
+            for fx in effects:
+                engine.effects.set(fx.key, True)
             for t in times:
+                warm = warmup_seconds([scene, *effects], t, warmup)
                 engine.analyzer = Analyzer(settings)
-                engine.states[scene.key] = settled_state(scene, track, max(0.0, t - warmup),
+                engine.states[scene.key] = settled_state(scene, track, max(0.0, t - warm),
                                                              look=(looks or {}).get(scene.key, ""))
-                start = max(0.0, t - warmup - SETTLE_S)  # the automatic gain settles
-                clock = FrameClock(_FPS, start=max(0.0, t - warmup))
+                for setting in params:
+                    setting.apply(engine)
+                for key in [scene.key] + [f"fx/{fx.key}" for fx in effects]:
+                    renderer.clear_buffers(key)   # each still's feedback starts from black
+                start = max(0.0, t - warm - SETTLE_S)  # the automatic gain settles
+                clock = FrameClock(_FPS, start=max(0.0, t - warm))
                 engine.analyzer.process(samples[int(start * sample_rate):
                                                 int(clock.start * sample_rate) + lookahead])
                 fed = int(clock.start * sample_rate) + lookahead
-                frames = max(1, math.ceil(warmup * _FPS) + 1)
+                frames = max(1, math.ceil(warm * _FPS) + 1)
                 for _ in range(frames):
                     timing = clock.tick()
                     now = min(int(timing.time * sample_rate) + lookahead, samples.shape[0])
@@ -81,6 +95,15 @@ def render_stills(samples: np.ndarray, scenes: list[Scene], times: list[float],
     finally:
         renderer.release()
     return out
+
+
+def warmup_seconds(scenes: list[Scene], t: float, warmup: float | None) -> float:
+    """Seconds of frames drawn before a still at ``t``: none unless one of
+    ``scenes`` feeds a buffer back (trails, a spectrogram); then ``warmup``,
+    or all of them from the start of the audio (None)."""
+    if not any(p.feedback for s in scenes for p in s.passes):
+        return 0.0
+    return t if warmup is None else min(warmup, t)
 
 
 def settled_state(scene: Scene, track: FeatureTrack, t: float, *, look: str = "") -> SceneState:

@@ -14,10 +14,13 @@ from pathlib import Path
 import moderngl
 import numpy as np
 
-from visualizer.analysis.features import FEATURE_INDEX, SCALAR_FEATURES, TEXTURE_WIDTH
+from visualizer.analysis.features import FEATURE_INDEX, SCALAR_FEATURES
 from visualizer.render.images import read_image
-from visualizer.render.shader_source import ShaderSource, link_program, load_fragment
-from visualizer.scenes.isf_prelude import isf_prelude
+from visualizer.errors import SceneError, ShaderError
+from visualizer.render.shader_source import ShaderSource, link_program, load_fragment, load_vertex
+from visualizer.scenes.isf_events import EventPulses
+from visualizer.scenes.isf_expr import buffer_size
+from visualizer.scenes.isf_prelude import isf_events, isf_prelude, isf_vertex_prelude
 from visualizer.scenes.model import SHADERS_DIR, Scene
 from visualizer.scenes.uniforms import prelude_declarations
 
@@ -37,6 +40,8 @@ class CompiledPass:
     feedback: bool
     features: list = field(default_factory=list)   # (uniform, index into values)
     samplers: list = field(default_factory=list)   # (texture source, unit): see sampler_sources
+    channels: list = field(default_factory=list)   # (n, texture source, unit or None): iChannelN
+    vertices: int = 3   # the full-screen triangle; 6: the quad an ISF vertex shader places
 
     def release(self) -> None:
         self.vao.release()
@@ -54,6 +59,7 @@ class CompiledScene:
     picture: tuple | None = None                   # (texture, fbo) at the output size
     scaled: tuple | None = None                    # (texture, fbo) at the render size
     size: tuple = ()                               # (output size, render size) they were made for
+    events: EventPulses = field(default_factory=EventPulses)   # ISF event inputs' pulses
 
     @property
     def source(self) -> ShaderSource:
@@ -66,13 +72,28 @@ class CompiledScene:
         deps = [self.scene.path]
         for p in self.passes:
             deps += [d for d in p.source.dependencies if d not in deps]
-        return deps
+        extra = [p.vertex for p in self.scene.passes if p.vertex] + list(self.scene.images.values())
+        return deps + [d for d in dict.fromkeys(extra) if d not in deps]   # ISF .vs, images
 
     def release_textures(self) -> None:
         for objs in list(self.buffers.values()) + [self.picture, self.scaled]:
             for obj in objs or ():
                 obj.release()
         self.buffers, self.picture, self.scaled, self.size = {}, None, None, ()
+
+    def size_buffers(self, ctx: moderngl.Context, inner: tuple[int, int], values: dict) -> None:
+        """Make the buffers of passes with ISF WIDTH/HEIGHT expressions at the
+        size those give at render size ``inner`` with the inputs' ``values``:
+        evaluated each frame (they may read inputs), a buffer is made again
+        (black) only when its size changes."""
+        for p in self.scene.passes:
+            if p.target and (p.width or p.height):
+                want = buffer_size(p.width, p.height, inner, values)
+                objs = self.buffers.get(p.target)
+                if objs is None or objs[0].size != want:
+                    for obj in objs or ():
+                        obj.release()
+                    self.buffers[p.target] = float_buffer(ctx, want, p.feedback)
 
     def release(self) -> None:
         self.release_textures()
@@ -93,16 +114,34 @@ def compile_scene(ctx: moderngl.Context, scene: Scene) -> CompiledScene:
     images: dict = {}
     try:
         for p in scene.passes:
-            passes.append(_compile_pass(ctx, scene, p.shader, p.target, p.feedback))
+            passes.append(_compile_pass(ctx, scene, p.shader, p.target, p.feedback,
+                                        vertex=p.vertex))
+            _bind_channels(passes[-1], p.channels)
         for name, path in scene.images.items():
-            images[name] = image_texture(ctx, path)
+            try:
+                images[name] = image_texture(ctx, path)
+            except SceneError as e:   # say which scene wants it
+                raise SceneError(f"{scene.path}: image {name}: {e}") from None
     except BaseException:
         for made in passes:
             made.release()
         for tex in images.values():
             tex.release()
         raise
-    return CompiledScene(scene, passes, images=images)
+    return CompiledScene(scene, passes, images=images, events=EventPulses(isf_events(scene)))
+
+
+def float_buffer(ctx: moderngl.Context, size: tuple[int, int], feedback: bool) -> list:
+    """A buffer's [texture, fbo] (twice for a feedback buffer): RGBA32F,
+    linear filtering, cleared to black."""
+    objs = []
+    for _ in range(2 if feedback else 1):
+        tex = ctx.texture(size, 4, dtype="f4")
+        tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
+        fbo = ctx.framebuffer(color_attachments=[tex])
+        fbo.clear()
+        objs += [tex, fbo]
+    return objs
 
 
 def image_texture(ctx: moderngl.Context, path: Path) -> moderngl.Texture:
@@ -131,14 +170,19 @@ def compile_transition(ctx: moderngl.Context, path: Path, *,
 
 
 def _compile_pass(ctx: moderngl.Context, scene: Scene, shader: Path, target,
-                  feedback) -> CompiledPass:
+                  feedback, *, vertex: Path | None = None) -> CompiledPass:
     if scene.flavor == "isf":
         prelude = isf_prelude(scene)
     else:
         prelude = prelude_declarations() + "\n" + _declarations(scene)
     source = load_fragment(shader, include_dirs=scene.include_dirs, prelude=prelude)
-    program = _program(ctx, source)
-    compiled = CompiledPass(source, program, ctx.vertex_array(program, []), target, feedback)
+    vertex_source = None
+    if vertex is not None:   # an ISF .vs (the default: a full-screen triangle)
+        vertex_source = load_vertex(vertex, include_dirs=scene.include_dirs,
+                                    prelude=isf_vertex_prelude(scene))
+    program = _program(ctx, source, vertex_source)
+    compiled = CompiledPass(source, program, ctx.vertex_array(program, []), target, feedback,
+                            vertices=3 if vertex is None else 6)
     compiled.features = _features(program)
     unit = 1
     for uniform, source in sampler_sources(scene):
@@ -146,10 +190,6 @@ def _compile_pass(ctx: moderngl.Context, scene: Scene, shader: Path, target,
             program[uniform].value = unit
             compiled.samplers.append((source, unit))
         unit += 1
-    if "iChannel0" in program:
-        program["iChannel0"].value = 0
-    if "iChannelResolution" in program:
-        program["iChannelResolution"].value = [(TEXTURE_WIDTH, 2, 1)] + [(0, 0, 0)] * 3
     return compiled
 
 
@@ -165,11 +205,40 @@ def sampler_sources(scene: Scene) -> list[tuple[str, str]]:
     return out
 
 
-def _program(ctx: moderngl.Context, source: ShaderSource) -> moderngl.Program:
+def _bind_channels(compiled: CompiledPass, channels: tuple[str, ...]) -> None:
+    """Give Shadertoy's ``iChannel0..3`` of a pass the texture units after
+    its other samplers', reading ``channels`` (a Pass's; empty: channel 0
+    the audio, the rest black). The renderer binds them each frame, with
+    ``iChannelResolution`` and ``iChannelTime`` (see ``Renderer._use_channels``)."""
+    sources = list(channels[:4]) or ["audio"]
+    sources += ["black"] * (4 - len(sources))
+    program = compiled.program
+    unit = max((u for _, u in compiled.samplers), default=0) + 1
+    for n, source in enumerate(sources):
+        if f"iChannel{n}" in program:
+            program[f"iChannel{n}"].value = unit
+            compiled.channels.append((n, source, unit))
+            unit += 1
+        else:   # not sampled, but its size and time may still be read
+            compiled.channels.append((n, source, None))
+
+
+def _program(ctx: moderngl.Context, source: ShaderSource,
+             vertex: ShaderSource | None = None) -> moderngl.Program:
     try:
-        return link_program(ctx, source.text)
+        if vertex is None:
+            return link_program(ctx, source.text)
+        return link_program(ctx, source.text, vertex.text)
     except moderngl.Error as e:
-        raise source.describe(str(e)) from None
+        log = str(e)
+        if vertex is not None and "\nvertex_shader\n" in log:
+            raise vertex.describe(log, stage="vertex") from None
+        if vertex is not None and "Linker failed" in log:   # the two stages disagree
+            why = next((ln.strip() for ln in log.splitlines() if "error" in ln.lower()
+                        and "Linker failed" not in ln), log.strip().splitlines()[0])
+            raise ShaderError(f"{source.files[1]}: does not link with {vertex.files[1]}: "
+                              f"{why.removeprefix('error: ')}", path=str(source.files[1])) from None
+        raise source.describe(log) from None
 
 
 def _features(program: moderngl.Program) -> list:

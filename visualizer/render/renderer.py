@@ -20,7 +20,7 @@ import numpy as np
 from visualizer.analysis.features import FeatureFrame, TEXTURE_WIDTH
 from visualizer.errors import OutputError
 from visualizer.render.programs import (CompiledPass, CompiledScene, compile_scene,
-                                        compile_transition)
+                                        compile_transition, float_buffer)
 from visualizer.render.shader_source import BLIT_FRAGMENT, link_program
 from visualizer.render.timing import FrameTiming
 from visualizer.scenes.model import SHADERS_DIR, Scene
@@ -44,11 +44,20 @@ class Renderer:
         self._previous: dict[str, CompiledScene] = {}   # kept by compile(keep_previous=True)
         self._scratch: dict[tuple, "OffscreenTarget"] = {}   # timed_draw's targets
         self.transitions: dict[str, CompiledPass] = {}
+        self.isf_transitions: dict[str, dict] = {}   # key -> its parameter values
         self._targets: list["OffscreenTarget"] = []
+        self._canvases: dict[str, "OffscreenTarget"] = {}
         self._blit = link_program(ctx, BLIT_FRAGMENT)
         self._blit_vao = ctx.vertex_array(self._blit, [])
         self.black = ctx.texture((1, 1), 4, data=bytes(4))
         """What a sampler with nothing to read sees (Shadertoy's unbound channel)."""
+        self.keyboard = ctx.texture((256, 3), 1, data=bytes(256 * 3))
+        """Shadertoy's keyboard texture (256x3): no key is ever down here, so all 0."""
+        self.keyboard.filter = (moderngl.NEAREST, moderngl.NEAREST)
+        self._samplers = {   # how Shadertoy samples an iChannel, by what it reads
+            "buffer": ctx.sampler(repeat_x=False, repeat_y=False),
+            "image": ctx.sampler(), "keyboard": ctx.sampler(
+                repeat_x=False, repeat_y=False, filter=(moderngl.NEAREST, moderngl.NEAREST))}
 
     @classmethod
     def headless(cls, **kwargs) -> "Renderer":
@@ -62,7 +71,8 @@ class Renderer:
 
     # -- building ---------------------------------------------------------
 
-    def compile(self, scene: Scene, *, keep_previous: bool = False) -> CompiledScene:
+    def compile(self, scene: Scene, *, keep_previous: bool = False,
+                key: str = "") -> CompiledScene:
         """Compile ``scene`` and keep it under its key, releasing any older version.
 
         Its shaders and includes are found where the scene says
@@ -72,18 +82,26 @@ class Renderer:
         it or :meth:`revert` puts it back; a version already kept is not
         replaced by a newer one (the oldest is the one known to be good).
         """
+        key = key or scene.key   # effects and ISF transitions: fx/NAME, transition/NAME
         self.activate()
         compiled = compile_scene(self.ctx, scene)
-        old = self.scenes.pop(scene.key, None)
+        old = self.scenes.pop(key, None)
         if old is not None:
-            if keep_previous and scene.key not in self._previous:
-                self._previous[scene.key] = old
+            if keep_previous and key not in self._previous:
+                self._previous[key] = old
             else:
                 old.release()
         if not keep_previous:
-            self.settle(scene.key)
-        self.scenes[scene.key] = compiled
+            self.settle(key)
+        self.scenes[key] = compiled
         return compiled
+
+    def clear_buffers(self, key: str) -> None:
+        """Let scene ``key``'s buffers start again from black (made anew at its next draw)."""
+        compiled = self.scenes.get(key)
+        if compiled is not None:
+            self.activate()
+            compiled.release_textures()
 
     def revert(self, key: str) -> bool:
         """Put back the version that ``compile(keep_previous=True)`` kept,
@@ -102,6 +120,17 @@ class Renderer:
         if old is not None:
             self.activate()
             old.release()
+
+    def compile_isf_transition(self, scene: Scene) -> None:
+        """Compile an ISF transition (``startImage``, ``endImage``,
+        ``progress``); it is then a transition like the built-in ones, by key."""
+        self.compile(scene, key=f"transition/{scene.key}")
+        self.isf_transitions[scene.key] = {n: p.default for n, p in scene.params.items()}
+
+    @property
+    def transition_names(self) -> list[str]:
+        """Every transition that can be drawn: the GLSL ones and the ISF ones."""
+        return sorted(set(self.transitions) | set(self.isf_transitions))
 
     def compile_transition(self, path: Path, *, shaders_dir: Path = SHADERS_DIR) -> CompiledPass:
         """Compile a transition shader (``vec4 transition(vec2 uv)`` reading
@@ -154,13 +183,20 @@ class Renderer:
                         target: moderngl.Framebuffer, size: tuple[int, int] | None = None) -> None:
         """Blend ``start`` into ``end`` with transition ``name`` at ``progress`` (0..1)."""
         self.activate()
+        progress = float(min(max(progress, 0.0), 1.0))
+        if name in self.isf_transitions and name not in self.transitions:
+            params = self.isf_transitions[name]
+            params["progress"] = progress
+            self.draw(f"transition/{name}", frame, timing, target, size, params,
+                      {"startImage": start, "endImage": end})
+            return
         t = self.transitions[name]
         size = size or target.size
         start.use(1)
         end.use(2)
         self._upload_audio(frame)
         _set_common(t, frame, timing, size, self.sample_rate)
-        _set(t.program, "progress", float(min(max(progress, 0.0), 1.0)))
+        _set(t.program, "progress", progress)
         target.use()
         self.ctx.viewport = (0, 0, *size)
         t.vao.render(moderngl.TRIANGLES, vertices=3)
@@ -197,14 +233,20 @@ class Renderer:
         scene = compiled.scene
         scale = scene.render_scale * self.render_scale
         inner = _scaled(size, scale)
+        values = params if params is not None else {n: p.default for n, p in scene.params.items()}
+        if compiled.events:   # ISF events: true for one frame
+            values = compiled.events.apply(values, timing.frame)
         if scene.buffers:
             self._ensure_textures(compiled, size)
-        values = params if params is not None else {n: p.default for n, p in scene.params.items()}
+            compiled.size_buffers(self.ctx, inner, values)
         for index, p in enumerate(compiled.passes):
             prog = p.program
             for source, unit in p.samplers:
                 self._texture(compiled, source, inputs).use(unit)
-            _set_common(p, frame, timing, inner, self.sample_rate)
+            self._use_channels(compiled, p, inputs, timing)
+            # A pass sees its own size as RENDERSIZE (an ISF buffer may have a size of its own).
+            own = compiled.buffers[p.target][0].size if p.target else inner
+            _set_common(p, frame, timing, own, self.sample_rate)
             _set(prog, "PASSINDEX", index)
             for name, value in values.items():
                 if name in prog:
@@ -213,11 +255,14 @@ class Renderer:
                 out = compiled.buffers[p.target]
                 fbo = out[3] if p.feedback else out[1]
                 fbo.use()
-                self.ctx.viewport = (0, 0, *inner)
+                self.ctx.viewport = (0, 0, *own)
             else:
                 target.use()
                 self.ctx.viewport = (0, 0, *inner)
-            p.vao.render(moderngl.TRIANGLES, vertices=3)
+            p.vao.render(moderngl.TRIANGLES, vertices=p.vertices)
+            for _, _, unit in p.channels:   # the next program's samplers are its textures' own
+                if unit is not None:
+                    self._samplers["buffer"].clear(unit)
             if p.target and p.feedback:
                 buf = compiled.buffers[p.target]
                 buf[0], buf[1], buf[2], buf[3] = buf[2], buf[3], buf[0], buf[1]
@@ -234,7 +279,25 @@ class Renderer:
             return compiled.images[source]
         if source == "audio":
             return self.audio_texture
+        if source == "keyboard":
+            return self.keyboard
         return self.black
+
+    def _use_channels(self, compiled: CompiledScene, p: CompiledPass, inputs, timing) -> None:
+        """Bind pass ``p``'s iChannels, each with Shadertoy's sampler for what
+        it reads, and set iChannelResolution and iChannelTime to match."""
+        sizes, times = np.zeros((4, 3), "f4"), np.zeros(4, "f4")
+        for n, source, unit in p.channels:
+            tex = self._texture(compiled, source, inputs)
+            sizes[n] = (*tex.size, 1)
+            times[n] = timing.time if source == "audio" else 0.0
+            if unit is not None:
+                tex.use(unit)
+                self._samplers["image" if source in compiled.images else "keyboard"
+                               if source == "keyboard" else "buffer"].use(unit)
+        for name, values in (("iChannelResolution", sizes), ("iChannelTime", times)):
+            if name in p.program:   # a driver may keep only the elements the shader reads
+                p.program[name].write(values[:p.program[name].array_length].tobytes())
 
     def _ensure_textures(self, compiled: CompiledScene, size: tuple[int, int]) -> None:
         # Made again when the output size or the render scale changes (the
@@ -246,22 +309,19 @@ class Renderer:
         compiled.release_textures()
         ctx = self.ctx
         for p in compiled.scene.passes:
-            if not p.target:
-                continue
-            objs = []
-            for _ in range(2 if p.feedback else 1):
-                tex = ctx.texture(inner, 4, dtype="f4")
-                tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
-                fbo = ctx.framebuffer(color_attachments=[tex])
-                fbo.clear()
-                objs += [tex, fbo]
-            compiled.buffers[p.target] = objs
+            if p.target and not (p.width or p.height):   # sized ones: size_buffers
+                compiled.buffers[p.target] = float_buffer(ctx, inner, p.feedback)
         tex = ctx.texture(tuple(size), 4)
         compiled.picture = (tex, ctx.framebuffer(color_attachments=[tex]))
         small = ctx.texture(inner, 4)
         small.filter = (moderngl.LINEAR, moderngl.LINEAR)
         compiled.scaled = (small, ctx.framebuffer(color_attachments=[small]))
         compiled.size = (tuple(size), inner)
+
+    def blit(self, texture: moderngl.Texture, target: moderngl.Framebuffer, size) -> None:
+        """Copy ``texture`` onto ``target`` at ``size`` (scaled, linear)."""
+        self.activate()
+        self._blit_to(texture, target, size)
 
     def _blit_to(self, texture: moderngl.Texture, target: moderngl.Framebuffer, size) -> None:
         texture.use(0)
@@ -279,6 +339,18 @@ class Renderer:
         taken over since. A window's context is the window's business."""
         if self._owns_context:
             self.ctx.__enter__()
+
+    def canvas(self, name: str, size: tuple[int, int]) -> "OffscreenTarget":
+        """A framebuffer of ``size`` kept under ``name`` (made again only when
+        the size changes): a picture between two steps of a frame."""
+        self.activate()
+        size = (max(1, int(size[0])), max(1, int(size[1])))
+        target = self._canvases.get(name)
+        if target is None or target.size != size:
+            if target is not None:
+                target.release()
+            target = self._canvases[name] = OffscreenTarget(self.ctx, size, self.activate)
+        return target
 
     def offscreen(self, size: tuple[int, int]) -> "OffscreenTarget":
         """A framebuffer of ``size`` (w, h) owned by this renderer."""
@@ -299,12 +371,16 @@ class Renderer:
         for t in self.transitions.values():
             t.release()
         self.transitions.clear()
-        for target in self._targets:
+        for target in self._targets + list(self._canvases.values()):
             target.release()
         self._targets.clear()
+        self._canvases.clear()
         self._blit_vao.release()
         self._blit.release()
         self.black.release()
+        self.keyboard.release()
+        for sampler in self._samplers.values():
+            sampler.release()
         self.audio_texture.release()
         if self._owns_context:
             self.ctx.release()
@@ -350,6 +426,7 @@ def _set_common(p: CompiledPass, frame: FeatureFrame, timing: FrameTiming, size,
     w, h = size
     _set(prog, "iResolution", (float(w), float(h), 1.0))
     _set(prog, "iTime", timing.time)
+    _set(prog, "iGlobalTime", timing.time)
     _set(prog, "iTimeDelta", timing.delta)
     _set(prog, "iFrameRate", timing.fps)
     _set(prog, "iFrame", timing.frame)

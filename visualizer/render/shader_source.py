@@ -49,9 +49,11 @@ class ShaderSource:
         return [f for f in self.files if f.name != "<prelude>"]
 
     def describe(self, log: str, *, stage: str = "fragment") -> ShaderError:
-        """Turn a driver's compile log into a ShaderError naming file:line."""
-        for raw in log.splitlines():
-            raw = raw.strip()
+        """Turn a driver's compile log into a ShaderError naming file:line
+        (of its first error; a warning only if no line says error)."""
+        lines = [raw.strip() for raw in log.splitlines()]
+        lines.sort(key=lambda raw: "error" not in raw.lower())   # stable: errors first, in order
+        for raw in lines:
             for pattern in _LOG_LINE:
                 m = pattern.match(raw)
                 if not m:
@@ -108,6 +110,15 @@ def load_fragment(path: Path, *, include_dirs: list[Path], prelude: str,
                  "    mainImage(c, gl_FragCoord.xy);\n"
                  "    visualizer_FragColor = vec4(c.rgb, 1.0);\n}\n")
     return ShaderSource(text, files)
+
+
+def load_vertex(path: Path, *, include_dirs: list[Path], prelude: str) -> ShaderSource:
+    """Build a vertex shader from ``path`` (an ISF ``.vs``): ``#version``,
+    the ``prelude``, then the file with its ``#include`` directives resolved
+    as :func:`load_fragment` does, so errors map back to the file and line."""
+    files: list[Path] = [Path("<prelude>")]
+    body = _expand(path, include_dirs, files, stack=[], size=[0])
+    return ShaderSource("\n".join([GLSL_VERSION, "#line 1", prelude]) + "\n" + body, files)
 
 
 def _expand(path: Path, include_dirs: list[Path], files: list[Path], stack: list[Path],

@@ -10,6 +10,9 @@ A cue's keys, the same in a timeline's ``[[cue]]`` and a setlist's
     beats = 2                  # the transition's length in beats (at the tempo then), or
     duration = 1.5             # ... in seconds; not both; 0..600
     quantize = "bar"           # wait for the next: none | beat | bar
+    look = "storm"             # the scene comes in wearing one of its looks
+    fx = ["glow", "trails"]    # exactly these effects on from here ([] none; left out:
+                               # as they were)
 
 A timeline's cue also says when (``at`` seconds or ``bar``; see
 :mod:`visualizer.scenes.timeline`); a setlist's cue comes when the
@@ -30,7 +33,7 @@ from visualizer.userfile import check_keys, is_number, key_path, shown
 QUANTIZE = ("none", "beat", "bar")
 CUT = "cut"
 """The transition name that switches at once (whatever length is given)."""
-CUE_KEYS = frozenset({"scene", "transition", "beats", "duration", "quantize", "look"})
+CUE_KEYS = frozenset({"scene", "transition", "beats", "duration", "quantize", "look", "fx"})
 RENAMED = {"seconds": ("duration", "the transition length")}
 """Keys that an older setlist used: old name -> (new name, what it is). A
 file with one is refused, naming the new key, never read as something else."""
@@ -50,6 +53,7 @@ class Cue:
     beats: float = 0.0      # or a duration in beats (at the tempo when it starts)
     quantize: str = "none"
     look: str = ""          # the scene comes in wearing this look of its own ('' as it is)
+    fx: tuple[str, ...] | None = None   # exactly these effects on from here (None: as they were)
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,7 @@ SETLIST_CUE = CueDefaults(beats=1.0, quantize="beat")
 
 def read_cue(path: Path, where: str, entry: dict, *, scenes, transitions,
              defaults: CueDefaults, error: type[VisualizerError], time_keys=(),
-             looks: dict | None = None) -> Cue:
+             looks: dict | None = None, effects=None) -> Cue:
     """The cue the table ``entry`` of the file at ``path`` says (its time 0:
     a timeline sets it, from ``time_keys``, which only it allows).
 
@@ -97,7 +101,8 @@ def read_cue(path: Path, where: str, entry: dict, *, scenes, transitions,
     them; ``transitions``: the transition names (``"cut"`` is always one).
     Every mistake raises ``error`` as one line naming the file and
     ``where``: ``t.toml: cue[2].scene: unknown scene 'tundra' (known: ...)``.
-    ``looks`` ({scene: its look names}), when given, checks a cue's ``look``.
+    ``looks`` ({scene: its look names}), when given, checks a cue's
+    ``look``; ``effects`` (the effect keys), when given, its ``fx``.
     """
     _check_keys(path, where, entry, CUE_KEYS | set(time_keys), error)
     scene = entry.get("scene")
@@ -126,13 +131,27 @@ def read_cue(path: Path, where: str, entry: dict, *, scenes, transitions,
         known = ", ".join((looks or {}).get(scene, ())) or "none"
         raise error(f"{path}: {key_path(where, 'look')}: {shown(look)} is not a look of "
                     f"'{scene}' (its looks: {known})")
+    fx = _fx(path, where, entry, effects, error)
     if transition == CUT:
-        return Cue(0.0, scene, "", 0.0, 0.0, quantize, look)
+        return Cue(0.0, scene, "", 0.0, 0.0, quantize, look, fx)
     seconds = float(entry.get("duration", 0.0))
     beats = float(entry.get("beats", 0.0 if "duration" in entry else defaults.beats))
     if not transition and (beats > 0 or seconds > 0):
         transition = "crossfade"
-    return Cue(0.0, scene, transition, seconds, beats, quantize, look)
+    return Cue(0.0, scene, transition, seconds, beats, quantize, look, fx)
+
+
+def _fx(path: Path, where: str, entry: dict, effects, error) -> tuple[str, ...] | None:
+    if "fx" not in entry:
+        return None
+    fx = entry["fx"]
+    if not isinstance(fx, list) or not all(isinstance(n, str) for n in fx):
+        raise error(f"{path}: {key_path(where, 'fx')}: expected a list of effect names")
+    for name in fx:
+        if effects is not None and name not in effects:
+            raise error(f"{path}: {key_path(where, 'fx')}: unknown effect {shown(name)} "
+                        f"(known: {', '.join(effects) or 'none'})")
+    return tuple(fx)
 
 
 def _check_keys(path: Path, where: str, entry: dict, allowed, error) -> None:

@@ -48,14 +48,17 @@ def bar_times(track: FeatureTrack) -> np.ndarray:
     return np.asarray(track.beat_times, float)[::4]
 
 
-def load_timeline(path: Path, *, scenes: list[Scene], track: FeatureTrack
+def load_timeline(path: Path, *, scenes: list[Scene], track: FeatureTrack,
+                  effects: list[str] = (), isf_transitions: list[str] = ()
                   ) -> tuple[list[Cue], list[Ramp]]:
-    """Read and check a timeline against the scenes and the file's beat grid."""
+    """Read and check a timeline against the scenes, the effects and ISF
+    transitions (by key) and the file's beat grid."""
     path = Path(path)
     data = read_toml(path, SceneError, "timeline")
     check_keys(path, data, {"cue", "ramp"}, SceneError)
     times = _Times(path, bar_times(track), track.rows.shape[0] * track.hop_seconds)
-    cues = _cues(path, _tables(path, data, "cue"), scenes, times, track.tempo or 120.0)
+    cues = _cues(path, _tables(path, data, "cue"), scenes, times, track.tempo or 120.0,
+                 effects, isf_transitions)
     ramps = [_ramp(path, f"ramp[{i}]", entry, scenes, times)
              for i, entry in enumerate(_tables(path, data, "ramp"))]
     return cues, ramps
@@ -92,16 +95,16 @@ class _Times:
 
 
 def _cues(path: Path, entries: list[dict], scenes: list[Scene], times: _Times,
-          tempo: float) -> list[Cue]:
+          tempo: float, effects=(), isf_transitions=()) -> list[Cue]:
     keys = [s.key for s in scenes]
-    transitions = {p.stem for p in TRANSITIONS_DIR.glob("*.glsl")}
+    transitions = {p.stem for p in TRANSITIONS_DIR.glob("*.glsl")} | set(isf_transitions)
     cues: list[Cue] = []
     busy_until = -1.0
     for i, entry in enumerate(entries):
         where = f"cue[{i}]"
         cue = read_cue(path, where, entry, scenes=keys, transitions=transitions,
                        defaults=TIMELINE_CUE, error=SceneError, time_keys=_TIME_KEYS,
-                       looks={s.key: list(s.looks) for s in scenes})
+                       looks={s.key: list(s.looks) for s in scenes}, effects=list(effects))
         t = times.of(entry, where, *_TIME_KEYS)
         if t < busy_until - 1e-9:
             raise SceneError(f"{path}: {where}: at {t:g} s it overlaps the previous cue "

@@ -8,7 +8,9 @@ bindings.
     transition = "dissolve"    # how keys, MIDI and OSC enter it (default crossfade)
     transition_beats = 2       # over this many beats (default 1)
     input = "lead"             # whose features drive it: lead (default) or backing
-    shader = "vortex.glsl"     # one pass; or several [[passes]] (below)
+    shader = "vortex.glsl"     # one pass; or several [[passes]] (below); or
+    # isf = "Bloom.fs"         # an ISF file (generator, filter or transition) whose
+                               # inputs take the bindings and looks below
 
     [params.spin]
     type = "float"             # float (default), int, bool or color
@@ -23,6 +25,8 @@ bindings.
     attack = 0.02              # seconds
     release = 0.4
 
+    [shadertoy]                # instead of `shader`: Shadertoy's Buffers A-D and Image
+                               # with their iChannels (see visualizer.scenes.shadertoy)
     [[passes]]                 # instead of `shader`: drawn in order
     shader = "trails.glsl"
     target = "trails"          # a float buffer, a sampler2D uniform in every pass
@@ -38,17 +42,21 @@ key.
 """
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 from visualizer.analysis.features import FEATURE_INDEX
 from visualizer.errors import SceneError
+from visualizer.scenes.isf import load_isf
+from visualizer.scenes.shadertoy import layout_passes
 from visualizer.scenes.model import (BUILT_IN_NAMES, GLSL_KEYWORDS, IDENT, INPUTS, INT_RANGE,
                                      PARAM_TYPES, Binding, Param, Pass, Scene, shader_folders,
                                      usable_name)
 from visualizer.userfile import check_keys, is_number, label, read_toml, shown
 
 _SCENE_KEYS = {"title", "description", "shader", "order", "params", "bindings", "passes",
-               "render_scale", "transition", "transition_beats", "input", "looks"}
+               "render_scale", "transition", "transition_beats", "input", "looks", "isf",
+               "shadertoy"}
 _PARAM_KEYS = {"type", "default", "range", "description"}
 _BINDING_KEYS = {"param", "feature", "gain", "attack", "release"}
 _PASS_KEYS = {"shader", "target", "feedback"}
@@ -62,8 +70,13 @@ def load_toml_scene(path: Path, *, shaders_dir: Path) -> Scene:
     data = read_toml(path, SceneError, "scene file")
     check_keys(path, data, _SCENE_KEYS, SceneError)
     shaders_dir = Path(shaders_dir)
-    passes = _passes(path, data, shader_folders(path, shaders_dir))
-    params = {}
+    isf = _isf(path, data, shader_folders(path, shaders_dir), shaders_dir)
+    # [shadertoy]: Buffers A-D and Image with their iChannels (visualizer.scenes.shadertoy)
+    toy = (layout_passes(path, data, shader_folders(path, shaders_dir))
+           if "shadertoy" in data else None)
+    passes = (isf.passes if isf else toy[0] if toy
+              else _passes(path, data, shader_folders(path, shaders_dir)))
+    params = dict(isf.params) if isf else {}
     for name, spec in _typed(path, data, "params", dict, default={}).items():
         params[name] = _param(path, name, spec)
     bindings = tuple(_binding(path, i, spec, params)
@@ -82,14 +95,34 @@ def load_toml_scene(path: Path, *, shaders_dir: Path) -> Scene:
     source = _typed(path, data, "input", str, default="lead")
     if source not in INPUTS:
         raise SceneError(f"{path}: input: {shown(source)} is not one of {', '.join(INPUTS)}")
-    return Scene(
+    scene = Scene(
         key=path.stem, path=path, passes=passes,
         title=_typed(path, data, "title", str, default=path.stem.replace("_", " ").title()),
-        description=_typed(path, data, "description", str, default=""),
+        description=_typed(path, data, "description", str,
+                           default=isf.description if isf else ""),
         order=_typed(path, data, "order", int, default=1000),
         params=params, bindings=bindings, render_scale=float(scale),
         transition=transition, transition_beats=float(beats), input=source,
         looks=looks, shaders_dir=shaders_dir)
+    if isf is None:
+        return replace(scene, images=toy[1]) if toy else scene
+    return replace(scene, flavor="isf", audio_inputs=isf.audio_inputs, images=isf.images,
+                   image_inputs=isf.image_inputs, role=isf.role, warnings=isf.warnings)
+
+
+def _isf(path: Path, data: dict, folders: tuple[Path, ...], shaders_dir: Path) -> Scene | None:
+    """The ISF file the scene file names with ``isf = "..."``, loaded (None if it names none)."""
+    if "isf" not in data:
+        return None
+    if "shader" in data or "passes" in data:
+        raise SceneError(f"{path}: give one of shader, [[passes]] or isf")
+    name = _typed(path, data, "isf", str)
+    file = next((f for f in (d / name for d in folders) if f.is_file()), None)
+    if file is None or file.suffix.lower() != ".fs":
+        where_not = " or ".join(label(str(d)) for d in folders)
+        raise SceneError(f"{path}: isf: ISF file {label(name)} not found (looked in {where_not})"
+                         if file is None else f"{path}: isf: {label(name)} is not an ISF .fs file")
+    return load_isf(file, shaders_dir=shaders_dir)
 
 
 def _looks(path: Path, tables: dict, params: dict[str, Param]) -> dict[str, dict]:

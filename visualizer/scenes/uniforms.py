@@ -31,10 +31,19 @@ SHADERTOY_UNIFORMS: tuple[Uniform, ...] = (
     Uniform("vec4", "iDate", "(year, month from 0, day, seconds since midnight); "
             "offline a fixed date plus iTime, so renders are repeatable."),
     Uniform("float", "iSampleRate", "Analysis sample rate in Hz."),
-    Uniform("vec3", "iChannelResolution", "Size of each iChannel texture.", array=4),
+    Uniform("vec3", "iChannelResolution", "Size of each iChannel texture (width, height, 1): "
+            "512x2 the audio, a buffer the render size, an image its own, the keyboard 256x3, "
+            "black 1x1.", array=4),
+    Uniform("float", "iChannelTime", "Playback time of each channel: iTime for the audio, "
+            "0 for the others.", array=4),
+    Uniform("float", "iGlobalTime", "iTime under its old Shadertoy name."),
     Uniform("sampler2D", "iChannel0", "Audio texture in Shadertoy's layout, 512x2: "
             "row 0 (y=0.25) the spectrum, -100..-30 dB as 0..1 like WebAudio; "
-            "row 1 (y=0.75) the waveform, 0.5 = silence."),
+            "row 1 (y=0.75) the waveform, 0.5 = silence. (A Shadertoy layout or "
+            "export binds it as it says.)"),
+) + tuple(
+    Uniform("sampler2D", f"iChannel{i}", "Black, unless a Shadertoy layout or export binds "
+            "it (a buffer, the audio, an image file, the keyboard).") for i in (1, 2, 3)
 )
 
 AUDIO_UNIFORMS: tuple[Uniform, ...] = tuple(

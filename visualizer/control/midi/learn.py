@@ -108,6 +108,10 @@ def _target_entry(target) -> dict:
     if action == "param" and len(args) == 2:
         scene, name = args
         return {"action": "param", **({"scene": scene} if scene else {}), "param": name}
+    if action == "fx_param" and len(args) == 2:
+        return {"action": "fx_param", "fx": args[0], "param": args[1]}
+    if action == "fx" and len(args) == 1:
+        return {"action": "fx", "fx": args[0]}
     key = {"scene": "scene", "scene_index": "index", "song": "song"}.get(action, "value")
     if len(args) != 1:
         raise ControlError(f"MIDI learn: {target!r}: expected ({action!r}, {key})")
@@ -126,6 +130,8 @@ def _inline(entry: dict):
 def _describe(entry: dict) -> str:
     if entry["action"] == "param":
         return f"param {entry.get('scene') or '(current)'}.{entry['param']}"
+    if entry["action"] == "fx_param":
+        return f"fx {entry['fx']}.{entry['param']}"
     args = [str(v) for k, v in entry.items() if k != "action"]
     return " ".join([entry["action"], *args])
 

@@ -36,6 +36,10 @@ A mapping file says what each control does:
     hold = "prev_cue"        # held for hold_seconds (0.8): fires once, while held
     double = "tap"           # a second press within double_seconds (0.35)
 
+Effects: ``action = "fx"`` with ``fx = "glow"`` turns an effect on, off or
+over (``value``; ``scene`` puts it on that scene only); ``action =
+"fx_param"`` with ``fx`` and ``param`` moves one of its parameters from a knob.
+
 Action arguments: ``scene`` (scene), ``index`` (scene_index, 0-based),
 ``song`` (song: a name or a number), ``param`` with ``scene``, or ``params``
 (param), ``value`` (param and intensity: 0..1, default the note's velocity or
@@ -63,7 +67,7 @@ KINDS = ("note", "program", "cc", "footswitch")
 """The tables of a mapping file, in the order a written file lists them."""
 NUMBER = {"note": "note", "program": "program", "cc": "cc", "footswitch": "cc"}
 """The key of each table that names its control's number."""
-_ARGS = {"scene", "index", "song", "param", "params", "value", "range", "look"}
+_ARGS = {"scene", "index", "song", "param", "params", "value", "range", "look", "fx"}
 _KEYS = {
     "note": {"note", "channel", "action"} | _ARGS,
     "program": {"program", "channel", "action"} | _ARGS,
@@ -71,13 +75,14 @@ _KEYS = {
     "footswitch": {"cc", "channel", "press", "hold", "hold_seconds", "double", "double_seconds"},
 }
 _TOP = {"channel", "program_scenes", *KINDS}
-CONTINUOUS = {"param", "intensity"}
+CONTINUOUS = {"param", "intensity", "fx_param"}
 """Actions that take a value 0..1 from the control (a knob, a pedal, a velocity)."""
-_SWITCHED = {"blackout", "freeze", "hud", "record", "auto"}   # on, off or toggle
+_SWITCHED = {"blackout", "freeze", "hud", "record", "auto", "fx"}   # on, off or toggle
 _USES = {"scene": {"scene"}, "scene_index": {"index"}, "song": {"song"},
-         "look": {"look", "scene"},
+         "look": {"look", "scene"}, "fx_param": {"fx", "param", "value", "range"},
          "param": {"scene", "param", "params", "value", "range"},
-         "intensity": {"value", "range"}, **{a: {"value"} for a in _SWITCHED}}
+         "intensity": {"value", "range"}, **{a: {"value"} for a in _SWITCHED},
+         "fx": {"fx", "scene", "value"}}
 SWITCH_CCS = range(64, 70)
 """The on/off pedal CCs of the MIDI spec (sustain .. hold 2): MIDI learn makes
 an action learned on one of them a [[footswitch]] press."""
@@ -89,11 +94,14 @@ class MidiMap:
     :meth:`poll`, MIDI learn :meth:`install`."""
 
     def __init__(self, scenes: list[str], params: dict[str, list[str]], *,
-                 path: str | Path | None = None, data: dict | None = None):
+                 path: str | Path | None = None, data: dict | None = None,
+                 effects: dict[str, list[str]] | None = None):
         """An empty mapping (program changes still pick scenes), or ``data``
-        as read from a mapping file at ``path``."""
+        as read from a mapping file at ``path``; ``effects``: each effect's
+        parameter names, by effect key."""
         self.scenes = list(scenes)
         self.params = {k: list(v) for k, v in params.items()}
+        self.effects = {k: list(v) for k, v in (effects or {}).items()}
         self.path = Path(path) if path is not None else None
         self._lock = threading.Lock()
         self._deadline = math.inf
@@ -102,12 +110,13 @@ class MidiMap:
 
     @classmethod
     def load(cls, path: str | Path, scenes: list[str], params: dict[str, list[str]], *,
-             missing_ok: bool = False) -> "MidiMap":
+             missing_ok: bool = False, effects: dict[str, list[str]] | None = None) -> "MidiMap":
         """Read and validate a mapping file; ``missing_ok`` gives an empty
         mapping for a file that does not exist yet (MIDI learn creates it)."""
         if missing_ok and not Path(path).exists():
-            return cls(scenes, params, path=path)
-        return cls(scenes, params, path=path, data=read_toml(Path(path), ControlError, "MIDI map"))
+            return cls(scenes, params, path=path, effects=effects)
+        return cls(scenes, params, path=path, effects=effects,
+                   data=read_toml(Path(path), ControlError, "MIDI map"))
 
     # -- building -------------------------------------------------------------
 
@@ -235,6 +244,8 @@ class MidiMap:
             if not isinstance(look, str) or (scene and scene not in self.scenes):
                 raise self._err(f"{where}: look: expected a look's name (and a scene of ours)")
             return (Command("look", target=look, scene=scene, source="midi"),)
+        if action in ("fx", "fx_param"):
+            return (self._fx(where, action, spec, value),)
         if action == "scene":
             scene = spec.get("scene")
             if scene not in self.scenes:
@@ -265,6 +276,25 @@ class MidiMap:
             return tuple(Command("param", target=self._param(where, s, p), scene=s, value=value,
                                  normalized=True, source="midi") for s, p in pairs)
         return (Command(action, value=value, source="midi"),)
+
+    def _fx(self, where: str, action: str, spec: dict, value: float) -> Command:
+        """An effect on, off or toggled (on one scene if ``scene`` names one), or
+        one of its parameters from the knob."""
+        fx = spec.get("fx")
+        if fx not in self.effects:
+            raise self._err(f"{where}: fx: {shown(fx)} is not an effect "
+                            f"(known: {', '.join(self.effects) or 'none'})")
+        if action == "fx":
+            scene = spec.get("scene", "")
+            if scene and scene not in self.scenes:
+                raise self._err(f"{where}: scene: {shown(scene)} is not a scene")
+            return Command("fx", target=fx, scene=scene, value=value, source="midi")
+        param = spec.get("param")
+        if param not in self.effects[fx]:
+            raise self._err(f"{where}: param: {shown(param)} is not a parameter of effect "
+                            f"{shown(fx)} (its parameters: {', '.join(self.effects[fx]) or 'none'})")
+        return Command("fx_param", target=param, scene=fx, value=value, normalized=True,
+                       source="midi")
 
     def _param(self, where: str, scene, param) -> str:
         if not isinstance(param, str) or not isinstance(scene, str):

@@ -146,6 +146,7 @@ function draw() {
     tile.classList.toggle("pending", tile.dataset.key === s.switching && s.switching !== s.scene);
   }
   drawLooks(s);
+  drawEffects(s);
   drawParams(s);
 }
 
@@ -187,6 +188,27 @@ function drawLooks(s) {
   box.hidden = $("looks-title").hidden = !looks.length;
   $("looks-title").textContent = `Looks · ${title(s.scene)}`;
   for (const button of box.children) button.classList.toggle("on", button.dataset.look === s.look);
+}
+
+// -- the effects: a switch each, lit while it is on -----------------------------
+
+function drawEffects(s) {
+  const box = $("effects");
+  const names = s.effects || [];
+  if (box.children.length !== names.length) {
+    box.textContent = "";
+    for (const name of names) {
+      const button = document.createElement("button");
+      button.className = "look fx";
+      button.dataset.fx = name;
+      button.textContent = name.replace(/_/g, " ");
+      button.addEventListener("click", () => send(`/fx/${name}`));
+      box.append(button);
+    }
+  }
+  box.hidden = $("effects-title").hidden = !names.length;
+  const on = new Set(s.fx || []);
+  for (const button of box.children) button.classList.toggle("on", on.has(button.dataset.fx));
 }
 
 // -- the current scene's parameters -----------------------------------------
