@@ -415,3 +415,17 @@ def test_json_that_is_no_export_says_so(tmp_path, text, words):
     path.write_text(text)
     message = one_line(lambda: load_scene(path))
     assert str(path) in message and words in message, message
+
+
+def test_the_example_layout_renders_its_ink(tmp_path):
+    """examples/shadertoy/ink: a [shadertoy] layout whose Buffer A feeds itself
+    and reads the audio; after two seconds of the demo there is ink."""
+    from conftest import ROOT, run_cli
+    from test_live import read_png
+    out = tmp_path / "ink.png"
+    done = run_cli("snapshot", "--demo", "--scene", str(ROOT / "examples/shadertoy/ink/ink.toml"),
+                   "--at", "2", "--size", "96x54", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "drew 2 s of frames first" in done.stdout
+    picture = read_png(out).astype(float)
+    assert picture.max() > 60 and picture[:4, :4].max() < 20   # coloured ink, dark corners
