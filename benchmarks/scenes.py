@@ -1,6 +1,7 @@
-"""Frames per second of every scene, headless, at the given sizes.
+"""Frames per second of every scene, headless, at the given sizes; with
+--effects, what each built-in effect costs on top of the vortex.
 
-    .venv/bin/python benchmarks/scenes.py [--size 1280x720] [--frames 60]
+    .venv/bin/python benchmarks/scenes.py [--size 1280x720] [--frames 60] [--effects]
 
 For each scene: draw only (GPU or llvmpipe, glFinish after every frame), draw
 + read back the pixels, and the analyzer's time per frame of audio at 30 fps. Prints the
@@ -45,14 +46,49 @@ def measure(renderer, key, size, frames):
     return draw_fps, read_fps
 
 
+def measure_effects(renderer, sizes, frames):
+    """Frames per second of the engine drawing the vortex, then with each effect on."""
+    from visualizer.engine.core import Engine
+    from visualizer.scenes.scene import library
+    lib = library()
+    vortex = [s for s in lib.scenes if s.key == "vortex"]
+    engine = Engine(renderer, vortex, scene="vortex", effects=lib.effects)
+    frame = FeatureFrame()
+    frame.values[:4] = 0.7
+    print(f"{'effect':10s} {'size':>10s} {'fps':>7s} {'ms added':>9s}")
+    for size in sizes:
+        target = renderer.offscreen(size)
+        base = None
+        for name in [""] + engine.effects.names:
+            engine.effects.chain((name,) if name else ())
+            timing = FrameTiming(fps=30)
+            engine.draw(frame, timing, target.fbo)   # warm-up: compiles, makes textures
+            renderer.ctx.finish()
+            t0 = time.perf_counter()
+            for k in range(frames):
+                timing.time, timing.delta = k / 30, 1 / 30
+                engine.draw(frame, timing, target.fbo)
+                renderer.ctx.finish()
+            ms = (time.perf_counter() - t0) / frames * 1000
+            base = ms if base is None else base
+            print(f"{name or '(none)':10s} {size[0]:>5d}x{size[1]:<4d} {1000 / ms:7.1f} "
+                  f"{ms - base:9.2f}")
+        target.release()
+    renderer.release()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", action="append", default=None)
     parser.add_argument("--frames", type=int, default=60)
+    parser.add_argument("--effects", action="store_true",
+                        help="the vortex alone, then with each effect on (the whole engine draw)")
     args = parser.parse_args()
     sizes = [tuple(int(v) for v in s.split("x")) for s in (args.size or ["1280x720"])]
     renderer = Renderer.headless()
     print(f"renderer: {renderer.ctx.info['GL_RENDERER']}")
+    if args.effects:
+        return measure_effects(renderer, sizes, args.frames)
     scenes = discover()
     for s in scenes:
         renderer.compile(s)

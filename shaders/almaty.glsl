@@ -171,168 +171,261 @@ void mainImage(out vec4 fragColor, in vec2 fragCoord) {
     }
 
     // ---------------------------------------------------------------- city
+    // Seen from above, from the north: the ground plane runs to the foot of the
+    // range. The street grid is turned a little off the view, so the avenues
+    // (running south to the peaks) converge just right of centre and the cross
+    // streets slope gently instead of lying flat.
+    vec3 sodium = lin(vec3(1.0, 0.58, 0.22));
+    vec3 ledWhite = lin(vec3(1.0, 0.9, 0.75));
+    vec3 haze = cityGlow * (0.05 + 0.05 * lit);
     if (y < HZ) {
         float dz = HZ - y;
         float Z = KZ / dz;                 // depth, in blocks
         float X = xc * Z;
-        float far = smoothstep(6.0, 60.0, Z);
-        vec3 c = mix(lin(vec3(0.07, 0.06, 0.1)) * 0.18, cityGlow * 0.11, far);
-        c += cityGlow * 0.05 * lit * (0.3 + far);
-        // Districts: dark parks and gardens near, denser lights in the centre.
-        float district = mix(vnoise(vec2(X, Z) * 0.35), 0.6, smoothstep(8.0, 25.0, Z));
-        float dens = (0.06 + 0.16 * lit) * smoothstep(0.25, 0.6, district);
-        vec3 pts = lightLayer(p, 110.0, dens, pix, 0.0)
-                 + lightLayer(p, 210.0, dens * (0.5 + 1.3 * far), pix, 7.0) * 0.8
-                 + lightLayer(p, 380.0, dens * 1.1 * far, pix, 19.0) * 0.6;
-        c += pts * (0.4 + 0.75 * lit) * (1.0 + 0.25 * beatFlash);
+        float xpx = 1.0 / (Z * pix);       // pixels per block across
+        float zpx = KZ / (Z * Z * pix);    // pixels per block in depth
+        float far = smoothstep(5.0, 40.0, Z);
+        const float TH = 0.12;
+        float gx = X * cos(TH) - Z * sin(TH) + 0.31;    // across the avenues
+        float gz = X * sin(TH) + Z * cos(TH);           // along them, to the mountains
 
-        // Streets: avenues run south to the mountains (they meet at the vanishing
-        // point), streets cross them; sodium lamps along both.
-        vec3 sodium = lin(vec3(1.0, 0.62, 0.25));
-        float xa = abs(fract(X / 0.9 + 0.5) - 0.5) * 0.9 / Z;                   // screen distance to an avenue
-        float lampZ = smoothstep(0.55, 0.95, abs(fract(Z / 0.35) * 2.0 - 1.0));
-        float lampLod = smoothstep(2.0, 5.0, KZ * 0.35 / (Z * Z) / pix);
-        float av = exp(-xa * xa / (pix * pix * 0.5)) * mix(0.45, 0.25 + 1.6 * lampZ, lampLod);
-        float sSpace = KZ * 1.2 / (Z * Z);                                      // screen spacing of cross streets
-        float sy = abs(fract(Z / 1.2 + 0.5) - 0.5) * sSpace;
-        float cross = exp(-sy * sy / (pix * pix * 0.45)) * smoothstep(1.5, 4.0, sSpace / pix);
-        cross *= mix(0.35, 0.15 + 1.2 * smoothstep(0.6, 0.9, abs(fract(X / 0.3) * 2.0 - 1.0)), smoothstep(2.0, 5.0, 0.3 / Z / pix));
-        c += sodium * (av * 0.8 + cross * 0.35) * (0.25 + 0.3 * lit) * (1.0 - 0.6 * far) * (1.0 + 0.5 * beatFlash);
+        // Districts: dense quarters, the darker private-house districts, parks.
+        float dn = fbm(vec2(gx * 0.42, gz * 0.5) + vec2(3.0, 1.0), 3);
+        dn = mix(dn, 0.52, smoothstep(20.0, 45.0, Z));           // too fine to see far off
+        float centre = exp(-pow((gx - 1.0) / 5.0, 2.0) - pow((gz - 9.0) / 7.0, 2.0));
+        float park = smoothstep(0.45, 0.39, dn) * (1.0 - 0.6 * far);
+        float dens = clamp(smoothstep(0.47, 0.6, dn) * 0.9 + 0.1 + 0.5 * centre, 0.0, 1.0) * (1.0 - 0.95 * park);
 
-        // Traffic streams: two cross avenues (Al-Farabi, Abay) and two running to
-        // the mountains; headlights white one way, tail lights red the other.
-        vec3 head = lin(vec3(1.0, 0.95, 0.85)) * 1.4;
-        vec3 tail = lin(vec3(1.0, 0.15, 0.08)) * 1.3;
+        // The grid, in world units and in pixels.
+        float ax = (fract(gx / 0.9 + 0.5) - 0.5) * 0.9;      // to the nearest avenue
+        float aid = floor(gx / 0.9 + 0.5);
+        float sz = (fract(gz / 0.55 + 0.5) - 0.5) * 0.55;    // to the nearest cross street
+        float sid = floor(gz / 0.55 + 0.5);
+        float lw = mix(1.5, 0.75, far);                       // line width, px
+        float mainA = step(mod(aid, 3.0), 0.5);               // the big avenues
+        float mainS = step(mod(sid + 1.0, 4.0), 0.5);
+        // Block by block: some brighter, some asleep.
+        float blk = hash12(vec2(floor(gx / 0.9), sid) + 4.0);
+        dens *= mix(1.0, 0.35 + 0.9 * blk, 1.0 - far);
+        float segA = 0.45 + 0.55 * hash12(vec2(aid, floor(gz / 2.2)) + 9.0);   // avenues vary along
+
+        // The carpet: the averaged glow of countless small lights.
+        vec3 c = lin(vec3(0.05, 0.045, 0.07)) * 0.08;
+        float carpet = dens * dens * (0.03 + 0.12 * lit) * (0.3 + 0.9 * far);
+        c += sodium * carpet;
+        // Buildings line the streets: lights crowd towards them.
+        float nearSt = max(exp(-ax * ax * 60.0), exp(-sz * sz * 80.0) * (1.0 - far));
+        float ldens = dens * (0.04 + 0.2 * lit) * (0.45 + 0.8 * nearSt);
+        // Near: lights anchored to the ground (they crowd in perspective).
+        {
+            vec2 g = vec2(gx * 7.0, gz * 5.0);
+            vec2 cell = floor(g);
+            float h = hash12(cell + 2.0);
+            vec2 o = hash22(cell + 7.0) * 0.7 + 0.15;
+            vec2 d = vec2((fract(g.x) - o.x) / 7.0 * xpx, (fract(g.y) - o.y) / 5.0 * zpx);   // px
+            float rad = clamp(2.6 / Z * 2.0, 0.7, 2.2);
+            float l = step(h, ldens * 2.2) * exp(-dot(d, d) / (rad * rad));
+            float r = fract(h * 91.7);
+            vec3 lc = r < 0.7 ? sodium : (r < 0.9 ? ledWhite : lin(vec3(0.75, 0.85, 1.0)));
+            c += lc * l * (0.35 + 0.65 * fract(h * 317.3)) * (0.5 + 0.5 * lit) * smoothstep(1.5, 4.0, zpx / 5.0);
+        }
+        // Far: screen-space sparkle, smaller and denser with distance.
+        vec3 pts = lightLayer(p, 230.0, ldens * (0.4 + 1.4 * far), pix * mix(1.0, 0.7, far), 0.0)
+                 + lightLayer(p, 420.0, ldens * 1.3 * far, pix * 0.65, 19.0) * 0.7;
+        c += pts * (0.3 + 0.8 * lit) * smoothstep(2.0, 6.0, Z);
+
+        // Streets: threads of sodium lamps; the big avenues whiter and brighter.
+        float adx = ax * xpx;                                  // px
+        float aLine = exp(-adx * adx / (lw * lw));
+        float aSp = 0.9 * xpx;
+        aLine = mix(aLine, min(1.0, 1.8 * lw / aSp), smoothstep(4.0, 1.5, aSp));
+        float lampD = (fract(gz / 0.18 + 0.5) - 0.5) * 0.18 * zpx;   // px to the next lamp
+        float lamps = exp(-lampD * lampD / (lw * lw * 1.2));
+        lamps = mix(lamps, 0.6, smoothstep(5.0, 2.0, 0.18 * zpx));
+        float avenue = aLine * mix(0.5, 1.3, lamps) * mix(0.3, 1.0, dens) * mix(segA, 1.0, mainA) * (0.6 + 0.9 * mainA);
+        float sdy = sz * zpx;
+        float sLine = exp(-sdy * sdy / (lw * lw * 0.8));
+        float sSp = 0.55 * zpx;
+        sLine = mix(sLine, 0.0, smoothstep(5.0, 2.0, sSp));  // cross streets merge into the carpet
+        float lampX = (fract(gx / 0.2 + 0.5) - 0.5) * 0.2 * xpx;
+        float slamps = mix(exp(-lampX * lampX / (lw * lw * 1.2)), 0.6, smoothstep(5.0, 2.0, 0.2 * xpx));
+        float street = sLine * mix(0.4, 1.2, slamps) * mix(0.2, 1.0, dens) * (0.4 + 0.8 * mainS) * (0.3 + 0.7 * blk);
+        vec3 aCol = mix(sodium, ledWhite, 0.45 * mainA);
+        c += (aCol * avenue * 0.5 + sodium * street * 0.32) * (0.28 + 0.32 * lit) * (1.0 - 0.45 * far) * (1.0 + 0.45 * beatFlash);
+
+        // Traffic on the big avenues and on Al-Farabi across: white headlights
+        // coming, red tail lights going.
+        vec3 head = lin(vec3(1.0, 0.95, 0.85)) * 1.5;
+        vec3 tail = lin(vec3(1.0, 0.13, 0.06)) * 1.4;
         float tr = traffic * (1.0 + 0.6 * beatFlash + 0.8 * iOnset);
         vec3 stream = vec3(0.0);
-        for (int i = 0; i < 2; i++) {
-            float z0 = i == 0 ? 3.2 : 8.5;
-            float lane = 0.07;
-            float sZ = KZ / (Z * Z);
+        {
+            float hasT = mainA * step(abs(aid), 3.5);
             for (int l = 0; l < 2; l++) {
-                float zl = z0 + (l == 0 ? -lane : lane);
-                float dy = (Z - zl) * sZ;
-                float w = exp(-dy * dy / (pix * pix * 0.6));
-                if (w < 0.01) continue;
                 float dir = l == 0 ? 1.0 : -1.0;
-                float s = X * 2.5 + dir * t * 1.6 + float(i) * 17.0;
-                float cars = smoothstep(0.4, 0.9, vnoise1(s * 0.7)) * 0.9 + 0.06;
-                cars *= 0.6 + 0.4 * step(0.5, fract(s * 3.0));
-                stream += (l == 0 ? tail : head) * w * cars;
+                float dx = (ax - dir * 0.045) * xpx;
+                float w = exp(-dx * dx / (lw * lw * 0.6));
+                float s = gz * 4.0 + dir * t * 3.0 + aid * 7.3;
+                float cell = floor(s);
+                float present = step(hash11(cell * 1.7 + aid + dir), 0.35 + 0.35 * clamp(traffic, 0.0, 1.5));
+                float cd = (fract(s) - 0.5) / 4.0 * zpx;
+                float car = exp(-cd * cd / (lw * lw));
+                car = mix(car * present, 0.2 + 0.15 * clamp(traffic, 0.0, 1.5), smoothstep(4.0, 1.5, zpx / 4.0));
+                stream += (l == 0 ? head : tail) * w * car * hasT;
+            }
+            // Al-Farabi, a cross avenue near the bottom.
+            for (int l = 0; l < 2; l++) {
+                float dir = l == 0 ? 1.0 : -1.0;
+                float dy = (gz - 5.2 - dir * 0.03) * zpx;
+                float w = exp(-dy * dy / (lw * lw * 0.7));
+                float s = gx * 5.0 + dir * t * 3.5;
+                float cell = floor(s);
+                float present = step(hash11(cell * 2.3 + dir * 5.0), 0.4 + 0.35 * clamp(traffic, 0.0, 1.5));
+                float cd = (fract(s) - 0.5) / 5.0 * xpx;
+                float car = exp(-cd * cd / (lw * lw)) * present;
+                stream += (l == 0 ? tail : head) * w * car * 0.8;
             }
         }
-        for (int i = 0; i < 2; i++) {
-            float x0 = i == 0 ? 0.8 : -4.0;
-            for (int l = 0; l < 2; l++) {
-                float xl = x0 + (l == 0 ? -0.06 : 0.06);
-                float dx = (X - xl) / Z;
-                float w = exp(-dx * dx / (pix * pix * 0.7));
-                if (w < 0.01) continue;
-                float dir = l == 0 ? 1.0 : -1.0;
-                float s = Z * 1.3 + dir * t * 1.1 + float(i) * 31.0;
-                float detail = smoothstep(1.0, 3.0, KZ * 1.3 / (Z * Z) / pix);
-                float cars = mix(0.55, smoothstep(0.3, 0.8, vnoise1(s)) * 0.9 + 0.15, detail);
-                stream += (l == 0 ? tail : head) * w * cars * (1.0 - 0.5 * far);
-            }
-        }
-        c += stream * tr * 0.9;
+        c += stream * tr * (1.0 - 0.55 * far) * 0.8;
 
-        // Haze over the far city.
-        c = mix(c, cityGlow * (0.06 + 0.06 * lit), smoothstep(25.0, 120.0, Z) * 0.7);
+        // Fading into the haze at the foot of the mountains.
+        c = mix(c, haze * (0.8 + 0.6 * dens), smoothstep(14.0, 90.0, Z) * 0.8);
         col = c;
     }
+    // A warm glow hangs over the city.
+    col += cityGlow * 0.06 * lit * exp(-abs(y - HZ + 0.02) * 14.0);
 
     // ---------------------------------------------------------------- towers
-    // x, z (blocks), width, height: far to near. 0,1 the Almaty Towers, 2 the
-    // tall glass tower with the LED facade, 3 the Hotel Kazakhstan and its crown.
+    // Standing in the city, bases lost in its lights. x, z (blocks), width,
+    // height (blocks; the camera is ~0.9 blocks up): the two Almaty Towers far
+    // left, the Esentai tower with its LED facade, the Hotel Kazakhstan and its crown.
     for (int k = 0; k < 4; k++) {
-        vec4 T = k == 0 ? vec4(-2.6, 11.0, 0.42, 1.9)
-               : k == 1 ? vec4(-2.0, 11.5, 0.42, 1.75)
-               : k == 2 ? vec4(1.55, 8.0, 0.42, 2.9)
-               :          vec4(-0.6, 4.2, 0.55, 1.35);
+        vec4 T = k == 0 ? vec4(-2.7, 10.0, 0.2, 0.8)
+               : k == 1 ? vec4(-2.3, 10.6, 0.2, 0.72)
+               : k == 2 ? vec4(1.35, 6.2, 0.2, 1.2)
+               :          vec4(-0.75, 4.6, 0.3, 0.75);
         float sx = T.x / T.y;
         float sb = HZ - KZ / T.y;
-        float hw = 0.5 * T.z / T.y * KZ;
-        float hh = T.w / T.y * KZ;
+        float hw = 0.5 * T.z / T.y;
+        float hh = T.w / T.y;
         vec2 q = vec2(xc - sx, y - sb);
-        if (abs(q.x) > hw * 1.4 || q.y < 0.0 || q.y > hh * 1.25) continue;
         float u = q.x / hw;                     // -1..1 across
         float v = q.y / hh;                     // 0..1 up
-        float topEdge = 1.0;
-        if (k == 2) topEdge = 1.0 - 0.12 * (u + 1.0) * 0.5;                     // slanted top
-        float inside = step(abs(u), 1.0) * step(v, topEdge);
-        vec3 tc = lin(vec3(0.05, 0.06, 0.1)) * 0.25;
-        tc += lin(vec3(0.4, 0.45, 0.7)) * 0.05 * smoothstep(0.2, -1.0, u);       // moonlit edge
+        float topEdge = k == 2 ? 1.0 - 0.16 * (u + 1.0) * 0.5 : 1.0;   // Esentai's slanted top
+        float aa = pix / hw;
+        float inside = smoothstep(1.0 + aa, 1.0 - aa, abs(u)) * smoothstep(topEdge + pix / hh, topEdge - pix / hh, v);
+        inside *= smoothstep(0.0, 0.22, v);     // the base sinks into the carpet of lights
+        vec3 tc = lin(vec3(0.05, 0.06, 0.1)) * 0.22;
+        tc += lin(vec3(0.4, 0.45, 0.7)) * 0.06 * smoothstep(0.2, -1.0, u) * (0.6 + 0.4 * moon);   // moonlit side
+        tc += sodium * 0.05 * lit * exp(-v * 5.0);                                         // lit from below
         // Windows: lit ones change with the onsets.
-        float floors = k == 3 ? 26.0 : 36.0;
-        vec2 wg = vec2((u + 1.0) * (k == 3 ? 7.0 : 5.0), v * floors);
+        float floors = k == 2 ? 22.0 : 14.0;
+        vec2 wg = vec2((u + 1.0) * (k == 3 ? 5.0 : 3.0), v * floors);
         vec2 wc = floor(wg);
         vec2 wf = fract(wg);
         float epoch = floor(iOnsetCount + hash11(wc.y * 3.1 + float(k)) * 4.0);
-        float on = step(hash12(wc + float(k) * 13.0 + epoch * 0.37), 0.25 + 0.25 * lit);
-        float pane = smoothstep(0.15, 0.3, wf.x) * smoothstep(0.85, 0.7, wf.x) * smoothstep(0.2, 0.35, wf.y) * smoothstep(0.8, 0.65, wf.y);
-        vec3 wcol = mix(lin(vec3(1.0, 0.78, 0.48)), lin(vec3(0.85, 0.9, 1.0)), hash11(wc.x + wc.y * 7.0 + float(k)));
-        tc += wcol * on * pane * 0.55 * (0.6 + 0.4 * lit);
+        float on = step(hash12(wc + float(k) * 13.0 + epoch * 0.37), 0.14 + 0.2 * lit);
+        float pane = smoothstep(0.1, 0.3, wf.x) * smoothstep(0.9, 0.7, wf.x) * smoothstep(0.15, 0.35, wf.y) * smoothstep(0.85, 0.65, wf.y);
+        vec3 wcol = mix(lin(vec3(1.0, 0.75, 0.45)), lin(vec3(0.85, 0.9, 1.0)), hash11(wc.x + wc.y * 7.0 + float(k)));
+        tc += wcol * on * pane * 0.5 * (0.6 + 0.4 * lit);
         if (k == 2) {
             // LED facade: lit up to the pitch, in the colour of the note,
-            // rippling with the vibrato.
-            float lvl = pitchH;
+            // rippling with the vibrato; its edges always trace the outline.
+            float lvl = pitchH * topEdge;
             float fill = smoothstep(lvl + 0.01, lvl - 0.01, v);
-            float edgeGlow = exp(-abs(v - lvl) * 60.0);
-            float bandLines = 0.55 + 0.45 * smoothstep(0.3, 0.0, abs(fract(v * 18.0 - t * 0.5) - 0.5));
-            float led = (fill * bandLines * (0.5 + 0.5 * abs(u)) + edgeGlow * 1.5) * (1.0 + 0.25 * vib);
-            tc += nc * led * facade * 0.9;
+            float edgeGlow = exp(-abs(v - lvl) * 50.0) * hasNote;
+            float bandLines = 0.55 + 0.45 * smoothstep(0.3, 0.0, abs(fract(v * 14.0 - t * 0.5) - 0.5));
+            float led = (fill * bandLines * (0.45 + 0.55 * abs(u)) + edgeGlow * 1.5) * (1.0 + 0.25 * vib);
+            float rim = smoothstep(0.75, 1.0, abs(u)) + smoothstep(topEdge - 0.04, topEdge, v);
+            tc += nc * led * facade * 0.9 + mix(ledWhite, nc, hasNote) * rim * 0.2 * (0.2 + facade);
         }
-        if (k == 0 || k == 1) {
-            tc += lin(vec3(0.75, 0.85, 1.0)) * 0.6 * smoothstep(0.95, 1.0, v) * (0.6 + 0.6 * beatFlash);   // lit crowns
-        }
+        if (k < 2) tc += lin(vec3(0.75, 0.85, 1.0)) * 0.5 * smoothstep(0.93, 0.99, v) * (0.6 + 0.6 * beatFlash);   // lit crowns
         col = mix(col, tc, inside);
-        // A glow round the lit top: the note's colour on the tall tower.
-        if (k == 2) col += nc * exp(-length(vec2(q.x, (q.y - hh * pitchH) * 0.7)) * 45.0) * facade * 0.22;
+        if (k == 2) col += mix(ledWhite * 0.4, nc, hasNote) * exp(-length(vec2(q.x, (q.y - hh * max(pitchH, 0.5)) * 0.6)) * 45.0) * facade * 0.2;
         if (k == 3) {
             // The hotel's crown: an open arc of light on the roof.
             vec2 cq = vec2(u * 0.8, (v - 1.0) * hh / hw);
-            float arc = abs(length(cq - vec2(0.0, -0.2)) - 0.62);
-            float crown = exp(-arc * arc / 0.004) * step(-0.1, cq.y) * step(cq.y, 0.5);
+            float arc = abs(length(cq - vec2(0.0, -0.25)) - 0.62);
+            float crown = exp(-arc * arc / 0.006) * step(-0.02, cq.y) * step(abs(cq.x), 0.8);
             vec3 gold = lin(CLUB_BRASS) * 1.2;
-            col += mix(gold, nc, 0.45) * crown * (0.5 + facade * 0.8 + 0.6 * beatFlash);
+            col += mix(gold, nc, 0.45 * hasNote) * crown * (0.5 + facade * 0.8 + 0.6 * beatFlash);
         }
     }
 
     // ---------------------------------------------------------------- Kok-Tobe
+    // The wooded hill in the foreground, bottom right, with the TV tower on top.
     {
-        float hx = xc - 0.78;
-        float hill = 0.02 + 0.27 * exp(-hx * hx * 9.0) + 0.012 * fbm1(xc * 20.0, 2);
-        if (y < hill + pix) {
-            vec3 hc = lin(vec3(0.04, 0.05, 0.08)) * 0.15;
-            hc += lightLayer(p, 170.0, 0.008 + 0.012 * lit, pix, 31.0) * 0.6 * smoothstep(0.0, 0.02, hill - y);
-            hc += lin(vec3(0.35, 0.4, 0.6)) * 0.04 * smoothstep(0.012, 0.0, hill - y);  // moonlit crest
-            col = mix(col, hc, smoothstep(hill + pix, hill - pix, y));
-        }
-        // The TV tower: a tapering lattice mast.
-        float tx = xc - 0.80;
-        float base = 0.02 + 0.27 * exp(-0.02 * 0.02 * 9.0);
-        float th = 0.33;
+        const float KX = 0.70;   // hill top
+        float hx = xc - KX;
+        float body = -0.06 + 0.31 * exp(-hx * hx * 5.0);
+        float treeN = vnoise1(xc * 170.0);
+        float hill = body + 0.012 * fbm1(xc * 22.0, 2) + 0.007 * treeN * treeN;   // crowns of trees
+        float below = hill - y;
+        float inHill = smoothstep(-pix, pix, below);
+        vec3 hc = lin(vec3(0.035, 0.045, 0.06)) * 0.2;
+        float canopy = vnoise(vec2(xc * 90.0, y * 110.0));
+        float slopeL = smoothstep(0.0, -0.25, hx);                    // the slope facing the moon
+        hc += lin(vec3(0.3, 0.36, 0.5)) * 0.025 * canopy * slopeL * (0.5 + 0.5 * moon);
+        hc += lin(vec3(0.55, 0.62, 0.85)) * 0.09 * smoothstep(0.01, 0.0, below) * (0.35 + 0.65 * slopeL) * (0.5 + 0.5 * moon);   // moonlit rim
+        hc += sodium * 0.04 * lit * smoothstep(0.12, 0.0, y) * smoothstep(0.2, -0.3, hx);   // the city's glow at its foot
+        // A few houses and cafés in the trees.
+        hc += lightLayer(p, 160.0, 0.01 + 0.015 * lit, pix * 1.2, 31.0) * 0.6 * smoothstep(0.0, 0.02, below);
+        // The road winding up, its lamps.
+        float roadY = body * (0.5 + 0.38 * smoothstep(-0.4, 0.0, hx)) + 0.006 * sin(xc * 45.0);
+        float rd = (y - roadY) / pix;
+        float lp = (fract(xc * 55.0) - 0.5) / 55.0 / pix;
+        float lamp = exp(-(rd * rd + lp * lp) / 2.2) * step(0.02, below) * smoothstep(-0.42, -0.3, hx) * step(hx, 0.0);
+        hc += lin(vec3(1.0, 0.7, 0.4)) * lamp * (0.9 + 0.6 * beatFlash) * (0.5 + 0.4 * lit);
+        hc += lin(vec3(1.0, 0.6, 0.3)) * 0.05 * exp(-rd * rd / 30.0) * smoothstep(-0.42, -0.3, hx) * step(hx, 0.0) * step(0.02, below);
+        col = mix(col, hc, inHill);
+
+        // The cable car line down to the city, a lit cabin gliding along it.
+        float cx0 = KX - 0.06, cy0 = body + 0.015;
+        vec2 cdir = normalize(vec2(-0.6, -0.22));
+        vec2 cp = vec2(xc - cx0, y - cy0);
+        float along = dot(cp, cdir);
+        float sag = 0.04 * along * (1.0 - along / 0.65);
+        float cperp = (cp.x * cdir.y - cp.y * cdir.x + sag) / pix;
+        float cable = exp(-cperp * cperp * 2.0) * step(0.0, along) * step(along, 0.65);
+        col = mix(col, lin(vec3(0.04, 0.04, 0.06)) * 0.15, cable * 0.7);
+        float cab = fract(t * 0.03);
+        vec2 cabP = vec2(cx0, cy0) + cdir * cab * 0.65;
+        cabP -= vec2(cdir.y, -cdir.x) * 0.04 * cab * 0.65 * (1.0 - cab);
+        vec2 cbd = (vec2(xc, y) - cabP - vec2(0.0, -0.006)) / pix;
+        col += lin(vec3(1.0, 0.8, 0.55)) * 0.7 * exp(-(cbd.x * cbd.x / 6.0 + cbd.y * cbd.y / 3.0));
+
+        // The TV tower: a tapering lattice of three legs, rings, diagonals.
+        float base = body - 0.005;
+        float th = 0.36;
+        float tx = xc - KX;
         float v = (y - base) / th;
-        if (v > -0.05 && v < 1.15 && abs(tx) < 0.04) {
-            float hwT = mix(0.022, 0.0025, pow(clamp(v, 0.0, 1.0), 0.7));
-            float legs = exp(-pow((abs(tx) - hwT) / (pix * 0.8), 2.0));
-            float bars = exp(-pow((fract(v * 9.0) - 0.5) * th / 9.0 / (pix * 0.7), 2.0)) * step(abs(tx), hwT);
-            float diag = exp(-pow((abs(tx) - hwT * abs(fract(v * 9.0) * 2.0 - 1.0)) / (pix * 0.7), 2.0));
-            float mast = (legs + 0.6 * bars + 0.5 * diag) * step(0.0, v) * step(v, 1.0);
-            mast += exp(-pow(tx / (pix * 0.9), 2.0)) * step(1.0, v) * step(v, 1.12);
-            col = mix(col, lin(vec3(0.05, 0.05, 0.09)) * 0.2, clamp(mast, 0.0, 1.0));
-            col += lin(vec3(0.35, 0.4, 0.6)) * 0.15 * clamp(mast, 0.0, 1.0) * smoothstep(0.0, -0.02, tx);
+        float vc = clamp(v, 0.0, 1.0);
+        float hwT = mix(0.024, 0.0022, pow(vc, 0.65));
+        float seg = fract(v * 14.0);
+        float legs = exp(-pow((abs(tx) - hwT) / (pix * 0.9), 2.0)) + 0.7 * exp(-pow(tx / (pix * 0.8), 2.0)) * step(0.15, v);
+        float bars = exp(-pow((seg - 0.5) * th / 14.0 / (pix * 0.7), 2.0)) * step(abs(tx), hwT);
+        float diag = exp(-pow((abs(tx) - hwT * abs(seg * 2.0 - 1.0)) / (pix * 0.7), 2.0)) * step(abs(tx), hwT + pix);
+        float decks = exp(-pow((v - 0.62) * th / (pix * 1.5), 2.0)) * step(abs(tx), hwT + 0.004)
+                    + exp(-pow((v - 0.8) * th / (pix * 1.2), 2.0)) * step(abs(tx), hwT + 0.003);
+        float mast = (legs + 0.55 * bars + 0.5 * diag + decks) * step(0.0, v) * step(v, 1.0);
+        mast += exp(-pow(tx / (pix * 0.9), 2.0)) * step(1.0, v) * step(v, 1.15);   // the antenna
+        mast = clamp(mast, 0.0, 1.0);
+        col = mix(col, lin(vec3(0.06, 0.06, 0.1)) * 0.25, mast * 0.9);
+        col += lin(vec3(0.55, 0.6, 0.85)) * 0.22 * mast * smoothstep(0.004, -0.008, tx) * (0.5 + 0.5 * moon);
+        col += lin(vec3(1.0, 0.85, 0.7)) * 0.12 * mast * exp(-v * 6.0) * (0.5 + 0.5 * lit);   // floodlit foot   // moonlit legs
+        col += sodium * 0.05 * lit * mast * exp(-v * 4.0);
+        col += mix(ledWhite, nc, hasNote) * 0.25 * facade * mast * smoothstep(1.0, 0.3, v);   // its LED lighting sings the note too
+        // Red aviation beacons up the legs and on the tip, flashing on the beat.
+        float blink = 0.4 + 0.6 * pow(1.0 - fract(iBeatPhase), 3.0) + 1.2 * beatFlash;
+        vec3 bsum = vec3(0.0);
+        for (int i = 0; i < 4; i++) {
+            float bv = i == 3 ? 1.15 : 0.22 + 0.26 * float(i);
+            float bw = mix(0.024, 0.0022, pow(min(bv, 1.0), 0.65)) * (i == 3 ? 0.0 : 1.0);
+            vec2 d1 = (vec2(abs(tx), y) - vec2(bw, base + th * bv)) / pix;
+            float bd = dot(d1, d1);
+            bsum += lin(vec3(1.0, 0.12, 0.08)) * (exp(-bd / 2.2) * 1.3 + exp(-sqrt(bd) * pix * 80.0) * 0.1);
         }
-        // Red beacons, flashing on the beat.
-        if (abs(tx) < 0.06 && v > -0.1 && v < 1.3) for (int i = 0; i < 4; i++) {
-            float bv = float(i) / 3.0 * 1.1;
-            float bw = mix(0.022, 0.0025, pow(min(bv, 1.0), 0.7));
-            vec2 bp = vec2(0.80 + (i == 3 ? 0.0 : bw), base + th * bv);
-            float bd = length(vec2(xc, y) - bp);
-            float blink = 0.35 + 0.65 * pow(1.0 - fract(iBeatPhase + float(i) * 0.0), 3.0) + 1.2 * beatFlash;
-            col += lin(vec3(1.0, 0.12, 0.08)) * (exp(-bd * bd / (pix * pix * 1.5)) * 1.2 + exp(-bd * 90.0) * 0.12) * blink;
-        }
+        col += bsum * blink;
     }
 
     // ---------------------------------------------------------------- falling snow

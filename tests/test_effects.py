@@ -246,3 +246,15 @@ def test_a_chunked_render_with_a_feedback_effect_and_a_cue_that_turns_it_off(tmp
                    "-o", str(plain)).returncode == 0
     ours = [(plain.parent / f"f_{k:05d}.png").read_bytes() for k in range(1, 61)]
     assert frames["whole"][20] != ours[20] and frames["whole"][59] == ours[59]
+
+
+def test_a_scene_in_the_folder_may_enter_by_the_folders_isf_transition(folder, tmp_path):
+    import shutil
+    mine = tmp_path / "mine"
+    shutil.copytree(folder, mine)
+    (mine / "grey.toml").write_text('shader = "grey.glsl"\ntransition = "wipe_right"\n')
+    lib, scenes, _ = lib_of(mine)
+    assert scenes["grey"].transition == "wipe_right"
+    (mine / "grey.toml").write_text('shader = "grey.glsl"\ntransition = "halve"\n')   # a filter
+    with pytest.raises(SceneError, match="transition: unknown 'halve'"):
+        lib_of(mine)

@@ -100,6 +100,13 @@ def test_a_phone_drives_the_live_window(xdisplay, phone, tmp_path):
         glow.click()
         wait_for(lambda: state(port)["fx"] == ["glow"], timeout=15)
         wait_for(lambda: "on" in glow.get_attribute("class"), timeout=5)
+        knob = wait_for(lambda: phone.find_elements(
+            By.CSS_SELECTOR, '#fx-params .fx-group[data-fx="glow"] input[type=range]'), timeout=5)[0]
+        _page(phone, "document.getElementById('fx-params').scrollIntoView({block: 'center'})")
+        ActionChains(phone).click_and_hold(knob).move_by_offset(
+            knob.size["width"] // 2 + 20, 0).release().perform()   # all the way up
+        top = float(knob.get_attribute("max"))
+        wait_for(lambda: state(port)["fx_params"]["glow"][0]["value"] == top, timeout=5)
 
         phone.find_element(By.CSS_SELECTOR, '.tile[data-key="club"]').click()
         wait_for(lambda: state(port)["scene"] == "club", timeout=15)

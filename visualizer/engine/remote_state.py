@@ -28,6 +28,7 @@ The snapshot, in the remotes' vocabulary (the OSC addresses' names)::
     look       the look last chosen for it, or "" (its own values)
     effects    every effect's key, in chain order (what /fx/NAME takes; F1.. toggle them)
     fx         the effects that are on
+    fx_params  each effect that is on: its parameters, {name: [{name, value, low, high, type}]}
     applied    commands applied so far, by source ({"web": 12, "key": 3})
 """
 
@@ -108,15 +109,21 @@ def snapshot(show, values, *, transpose: int = 0) -> dict:
         "level_db": max(_finite(values[_LEVEL], -120.0), -120.0),
         "blackout": show.blackout, "freeze": show.frozen, "record": show.recording,
         "auto": show.auto, "hud": show.hud, "intensity": show.intensity,
-        "params": [{"name": name, "value": float(state.base[name]), "low": float(p.low),
-                    "high": float(p.high), "type": p.type}
-                   for name, p in state.scene.params.items() if p.type in _SLIDERS],
+        "params": _sliders(state),
         "looks": list(state.scene.looks),
         "look": state.look_name,
         "effects": engine.effects.names,
         "fx": engine.effects.active,
+        "fx_params": {name: _sliders(engine.effects.slot(name).state) for name in engine.effects.active},
         "applied": dict(show.applied),
     }
+
+
+def _sliders(state) -> list[dict]:
+    """A scene's or an effect's parameters as a remote's sliders and switches."""
+    return [{"name": name, "value": float(state.base[name]), "low": float(p.low),
+             "high": float(p.high), "type": p.type}
+            for name, p in state.scene.params.items() if p.type in _SLIDERS]
 
 
 def _cue(setlist) -> dict | None:

@@ -87,7 +87,7 @@ def load_toml_scene(path: Path, *, shaders_dir: Path) -> Scene:
         raise SceneError(f"{path}: render_scale: {scale} is outside 0.1..1")
     transition = _typed(path, data, "transition", str, default="crossfade")
     known = sorted(p.stem for p in (shaders_dir / "transitions").glob("*.glsl"))
-    if "transition" in data and transition not in known:
+    if "transition" in data and transition not in known and not _isf_transition(path, transition):
         raise SceneError(f"{path}: transition: unknown {shown(transition)} (known: {', '.join(known)})")
     beats = _typed(path, data, "transition_beats", (int, float), default=1.0)
     if not 0 <= beats <= 64:
@@ -108,6 +108,18 @@ def load_toml_scene(path: Path, *, shaders_dir: Path) -> Scene:
         return replace(scene, images=toy[1]) if toy else scene
     return replace(scene, flavor="isf", audio_inputs=isf.audio_inputs, images=isf.images,
                    image_inputs=isf.image_inputs, role=isf.role, warnings=isf.warnings)
+
+
+def _isf_transition(path: Path, name: str) -> bool:
+    """Whether ``name``.fs beside the scene file is an ISF transition (a folder's
+    own transitions join the built-in ones)."""
+    file = path.parent / f"{name}.fs"
+    if not IDENT.fullmatch(name.replace(" ", "_")) or not file.is_file():
+        return False
+    try:
+        return load_isf(file).role == "transition"
+    except SceneError:
+        return False
 
 
 def _isf(path: Path, data: dict, folders: tuple[Path, ...], shaders_dir: Path) -> Scene | None:

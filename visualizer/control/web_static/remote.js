@@ -147,6 +147,7 @@ function draw() {
   }
   drawLooks(s);
   drawEffects(s);
+  drawEffectParams(s);
   drawParams(s);
 }
 
@@ -222,9 +223,39 @@ function drawParams(s) {
     if (!s.params.length) {
       box.innerHTML = '<div class="none">this scene has no parameters</div>';
     }
-    for (const p of s.params) box.append(paramControl(s.scene, p));
+    for (const p of s.params) box.append(paramControl(`/param/${s.scene}`, p));
   }
-  for (const p of s.params) {
+  updateControls(box, s.params);
+}
+
+// Sliders of the effects that are on, under their switches.
+let fxFor = "";
+function drawEffectParams(s) {
+  const box = $("fx-params");
+  const on = s.fx_params || {};
+  const key = Object.keys(on).join(",");
+  if (fxFor !== key) {
+    fxFor = key;
+    box.textContent = "";
+    for (const [name, params] of Object.entries(on)) {
+      const group = document.createElement("div");
+      group.className = "fx-group";
+      group.dataset.fx = name;
+      const head = document.createElement("h3");
+      head.textContent = name.replace(/_/g, " ");
+      group.append(head);
+      for (const p of params) group.append(paramControl(`/fx/${name}`, p));
+      box.append(group);
+    }
+  }
+  for (const [name, params] of Object.entries(on)) {
+    const group = box.querySelector(`.fx-group[data-fx="${CSS.escape(name)}"]`);
+    if (group) updateControls(group, params);
+  }
+}
+
+function updateControls(box, params) {
+  for (const p of params) {
     const row = box.querySelector(`[data-name="${CSS.escape(p.name)}"]`);
     if (!row) continue;
     if (p.type === "bool") {
@@ -241,7 +272,7 @@ function shown(value, type) {
   return type === "int" ? String(Math.round(value)) : Number(value).toFixed(2);
 }
 
-function paramControl(scene, p) {
+function paramControl(prefix, p) {
   const row = document.createElement("div");
   row.className = "param";
   row.dataset.name = p.name;
@@ -251,7 +282,7 @@ function paramControl(scene, p) {
   const out = document.createElement("output");
   head.append(name, out);
   row.append(head);
-  const address = `/param/${scene}/${p.name}`;
+  const address = `${prefix}/${p.name}`;
   if (p.type === "bool") {
     const button = document.createElement("button");
     button.className = "switch";
