@@ -261,6 +261,8 @@ class LiveLoop:
         look = engine.states[engine.current].look_name
         if look:
             s.scene += f" ({look})"
+        if engine.effects.any_on:
+            s.scene += " + " + "+".join(engine.effects.active)
         if self.keys.banks > 1:
             s.scene += f" · {self.keys.bank_text()}"
         setlist = show.setlist
