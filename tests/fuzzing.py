@@ -84,6 +84,8 @@ def valid_command(command, *, source: str, scenes: list[str], params: dict[str, 
         return isinstance(command.target, str) and not command.scene
     if command.action == "fx":
         return command.target in effects and (not command.scene or command.scene in scenes)
+    if command.action == "fx_look":   # a look is a name: the show checks it
+        return command.scene in effects and isinstance(command.target, str)
     if command.action == "fx_param":
         return command.scene in effects and command.target in effects[command.scene]
     return command.action == "song" or not command.target

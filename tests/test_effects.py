@@ -258,3 +258,61 @@ def test_a_scene_in_the_folder_may_enter_by_the_folders_isf_transition(folder, t
     (mine / "grey.toml").write_text('shader = "grey.glsl"\ntransition = "halve"\n')   # a filter
     with pytest.raises(SceneError, match="transition: unknown 'halve'"):
         lib_of(mine)
+
+
+def test_effect_looks_by_key_osc_and_cue_and_an_effects_ramp(renderer, folder, tmp_path):
+    """Shift+F1 (and /fxlook, and a cue's "NAME:LOOK") crossfade an effect to a
+    look; a timeline ramps an effect's parameter like a scene's."""
+    from visualizer.analysis.track import analyze
+    from visualizer.audio.demo import demo_track
+    from visualizer.scenes.timeline import load_timeline
+    lib = library()
+    engine = Engine(renderer, [s for s in lib.scenes if s.key == "vortex"], scene="vortex",
+                    effects=lib.effects)
+    bus = ControlBus()
+    show = Show(engine, bus)
+    keys = Keys(bus, scenes=1, effects=tuple(engine.effects.names))
+    assert engine.effects.names[0] == "glow"
+    keys.press("SHIFT+F1")
+    show.update(0.0, 1 / 30)
+    glow = engine.effects.slot("glow").state
+    assert glow.look_name == "haze" and bus.failed == 0       # the first of its looks
+    names = Names(["vortex"], {"vortex": []}, lib.effect_params())
+    bus.post(command("/fxlook/glow", ("flare",), names, source="osc"))
+    show.update(0.0, 1 / 30)
+    assert glow.look_name == "flare"
+    with pytest.raises(BadMessage):
+        command("/fxlook/nope", (), names, source="osc")
+    engine.request(Cue(0.0, "vortex", fx=("glow:haze", "trails")), 1.0)
+    assert engine.effects.active == ["glow", "trails"] and glow.look_name == "haze"
+
+    track = analyze(demo_track(48000).mean(axis=1), sample_rate=48000)
+    line = tmp_path / "line.toml"
+    line.write_text('[[cue]]\nat = 0\nscene = "vortex"\nfx = ["glow:flare"]\n'
+                    '[[ramp]]\nfx = "glow"\nparam = "amount"\nfrom = 0.0\nto = 2.0\n'
+                    'start = 1.0\nend = 3.0\n')
+    vortex = [s for s in lib.scenes if s.key == "vortex"]
+    cues, ramps = load_timeline(line, scenes=vortex, track=track, effects=lib.effects)
+    assert cues[0].fx == ("glow:flare",) and ramps[0].effect and ramps[0].scene == "glow"
+    ramps[0].apply(engine, 2.0)
+    assert glow.base["amount"] == pytest.approx(1.0)
+    line.write_text('[[cue]]\nat = 0\nscene = "vortex"\n[[ramp]]\nfx = "nope"\nparam = "a"\n'
+                    'from = 0\nto = 1\nstart = 0\nend = 1\n')
+    with pytest.raises(SceneError, match="unknown effect 'nope'"):
+        load_timeline(line, scenes=vortex, track=track, effects=lib.effects)
+
+
+def test_a_setlist_cue_names_effects_and_their_looks_or_is_refused(tmp_path):
+    from visualizer.control.setlist import Setlist
+    from visualizer.errors import ControlError
+    lib = library()
+    effects = {e.key: list(e.looks) for e in lib.effects}
+    path = tmp_path / "set.toml"
+    path.write_text('[[song]]\nname = "A"\n[[song.cue]]\nscene = "vortex"\nfx = ["trails:vortex", "grain"]\n')
+    setlist = Setlist.load(path, [s.key for s in lib.scenes], ["crossfade"], effects=effects)
+    assert setlist.cue().fx == ("trails:vortex", "grain")
+    for fx, why in (('["nope"]', "unknown effect 'nope'"), ('["glow:nope"]', "not a look of effect"),
+                    ('"glow"', "expected a list of effect names")):
+        path.write_text(f'[[song]]\nname = "A"\n[[song.cue]]\nscene = "vortex"\nfx = {fx}\n')
+        with pytest.raises(ControlError, match=why):
+            Setlist.load(path, [s.key for s in lib.scenes], ["crossfade"], effects=effects)

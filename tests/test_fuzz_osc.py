@@ -46,7 +46,8 @@ ADDRESSES = ["/scene", "/look", "/scene/next", "/scene/prev", "/cue/next", "/cue
              "/param01/eyes/x", "/intensity", "/blackout", "/freeze", "/hud", "/record",
              "/auto", "/tap", "/visualizer/scene", "/visualizer/intensity", "/nope", "/",
              "/param/", "/scene/*", "/visualizer", "/fx/glow", "/fx/glow/amount",
-             "/fx01/glow/amount", "/fx/", "/fx/nope", "/fx/glow/nope", "/visualizer/fx/trails"]
+             "/fx01/glow/amount", "/fx/", "/fx/nope", "/fx/glow/nope", "/visualizer/fx/trails",
+             "/fxlook/glow", "/fxlook/nope", "/fxlook/"]
 EFFECTS = {"glow": ["amount", "threshold"], "trails": ["decay"]}
 HOSTILE_WORDS = [-2**31, -4, -1, 0, 1, 2, 3, 4, 5, 8, 12, 2**31 - 1, 65536]
 

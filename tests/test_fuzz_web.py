@@ -36,7 +36,8 @@ ADDRESSES = ["/scene", "/look", "/scene/next", "/scene/prev", "/cue/next", "/cue
              "/param01/eyes/x", "/intensity", "/blackout", "/freeze", "/hud", "/record",
              "/auto", "/tap", "/visualizer/scene", "/visualizer/tap", "/nope", "/", "/param/",
              "/scene/*", "/visualizer", "/state", "/%00", "/%2e%2e/auth", "/fx/glow",
-             "/fx/glow/amount", "/fx01/trails/decay", "/fx/", "/fx/nope", "/fx/glow/nope"]
+             "/fx/glow/amount", "/fx01/trails/decay", "/fx/", "/fx/nope", "/fx/glow/nope",
+             "/fxlook/glow", "/fxlook/"]
 PATHS = ["/", "/api/state", "/api/scenes", "/api/thumb/club", "/api/thumb/nope",
          "/api/preview.jpg", "/ws", "/auth", "/static/remote.js", "/static/nope",
          "/static/%2e%2e%2fweb.py", "/?pin=1", "/?pin=", "/favicon.ico", "/api/", "/api"]

@@ -35,7 +35,8 @@ def test_example_loads_against_the_real_scenes_and_transitions(setlist):
     assert setlist.current() == (0, 0)
     assert setlist.cue() == Cue(0.0, "steppe", "dissolve", duration=3.0, quantize="none")
     vortex = setlist.songs[2].cues[3]
-    assert vortex == Cue(0.0, "vortex", "vortex_zoom", beats=2.0, quantize="bar")
+    assert vortex == Cue(0.0, "vortex", "vortex_zoom", beats=2.0, quantize="bar",
+                         fx=("trails", "glow"))   # the climax brings the effects
     assert setlist.songs[2].cues[0] == Cue(0.0, "club", quantize="beat")   # "cut"
 
 

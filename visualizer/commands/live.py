@@ -123,7 +123,7 @@ def cmd_live(args) -> int:
                                        sorted(p.stem for p in TRANSITIONS_DIR.glob("*.glsl"))
                                        + [t.key for t in lib.transitions],
                                        looks={s.key: list(s.looks) for s in scenes},
-                                       effects=list(fx_params))
+                                       effects={e.key: list(e.looks) for e in lib.effects})
     if options.setlist is not None and not args.scene:
         start = options.setlist.cue().scene   # the set opens on its first cue
     from visualizer.control.auto import AutoDirector

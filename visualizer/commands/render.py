@@ -94,7 +94,7 @@ def cmd_render(args) -> int:
             cues = [Cue(0.0, scenes_mod.find(args.scene, scenes).key)]
         elif args.timeline:
             cues, ramps = load_timeline(args.timeline, scenes=scenes, track=track,
-                                        effects=[e.key for e in effects],
+                                        effects=effects,
                                         isf_transitions=[t.key for t in lib.transitions])
         elif args.auto:
             cues = auto_cues(track, scenes)

@@ -24,6 +24,7 @@ ACTIONS = {
              " (0..1 of its range when `normalized`)",
     "fx": "effect `target` on (`value` 1), off (0) or toggle (-1); on scene `scene` only"
           " if one is named, else on the program picture",
+    "fx_look": "crossfade effect `scene` to its look `target` ('' its next look)",
     "fx_param": "set parameter `target` of effect `scene` to `value`"
                 " (0..1 of its range when `normalized`)",
     "intensity": "the master intensity, `value` 0..1 (an expression pedal)",

@@ -72,6 +72,9 @@ class Keys:
         elif name in FX_KEYS[:len(self.effects)]:
             fx = self.effects[FX_KEYS.index(name)]
             self.bus.post(Command("fx", target=fx, value=TOGGLE, source="key"))
+        elif name.startswith("SHIFT+") and name[6:] in FX_KEYS[:len(self.effects)]:
+            fx = self.effects[FX_KEYS.index(name[6:])]   # Shift+F1: that effect's next look
+            self.bus.post(Command("fx_look", scene=fx, source="key"))
         elif name in KEYMAP:
             action, *value = KEYMAP[name]
             self.bus.post(Command(action, value=value[0] if value else 0.0, source="key"))

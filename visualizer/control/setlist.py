@@ -56,10 +56,10 @@ class Setlist:
 
     @classmethod
     def load(cls, path, scenes: list[str], transitions: list[str],
-             looks: dict | None = None, effects: list[str] | None = None) -> "Setlist":
+             looks: dict | None = None, effects=None) -> "Setlist":
         """Read and check ``path`` against the scene keys and transition names
         (and, given ``looks`` ({scene: look names}), the looks its cues name;
-        given ``effects``, the effects they turn on)."""
+        given ``effects`` (names, or {name: its looks}), the effects they turn on)."""
         path = Path(path)
         data = read_toml(path, ControlError, "setlist")
         check_keys(path, data, _TOP_KEYS, ControlError)

@@ -71,6 +71,13 @@ def command(address: str, args: tuple, names: Names, *, source: str) -> Command 
         return _param(address, args, names, source)
     if address.startswith(("/fx/", "/fx01/")):
         return _fx(address, args, names, source)
+    if address.startswith("/fxlook/"):
+        name = address[len("/fxlook/"):]
+        if name not in names.effects:
+            raise BadMessage(f"unknown effect {describe(name)}")
+        if args and not (len(args) == 1 and isinstance(args[0], str)):
+            raise BadMessage("/fxlook/<effect> takes a look's name (or nothing: the next look)")
+        return Command("fx_look", target=args[0] if args else "", scene=name, source=source)
     raise BadMessage("unknown address")
 
 

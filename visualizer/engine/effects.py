@@ -86,11 +86,25 @@ class Effects:
         return slot.on
 
     def chain(self, names: tuple[str, ...]) -> None:
-        """Exactly ``names`` on, on the program; every other effect off (a cue's ``fx``)."""
-        for name in names:
+        """Exactly ``names`` on, on the program; every other effect off (a cue's
+        ``fx``). A name may carry a look: ``"glow:haze"`` (crossfaded to it)."""
+        wanted = dict(name.partition(":")[::2] for name in names)
+        for name, look in wanted.items():
             self.slot(name)
+            if look:
+                self.look(name, look)
         for key, slot in self.slots.items():
-            slot.on, slot.only = key in names, "" if key in names else slot.only
+            slot.on, slot.only = key in wanted, "" if key in wanted else slot.only
+
+    def look(self, name: str, look: str = "", seconds: float = 2.0) -> str:
+        """Crossfade effect ``name`` to its look ``look`` ('' its next); the look's name."""
+        state = self.slot(name).state
+        look = look or state.next_look()
+        if look not in state.scene.looks:
+            known = ", ".join(state.scene.looks) or "none"
+            raise SceneError(f"effect '{name}' has no look {look!r} (its looks: {known})")
+        state.look(look, seconds)
+        return look
 
     def param(self, name: str, param: str, value: float, *, normalized: bool = False) -> None:
         """Set parameter ``param`` of effect ``name`` (0..1 of its range if ``normalized``)."""

@@ -195,7 +195,7 @@ def render_chunk(plan: RenderPlan, chunk: Chunk, path: Path, *, on_frame=None,
                     cue_index += 1
                     engine.request(plan.cues[cue_index], timing.time)
                 for ramp in plan.ramps:
-                    engine.states[ramp.scene].set(ramp.param, ramp.value(timing.time))
+                    ramp.apply(engine, timing.time)
                 engine.step(feed.until(timing.time), timing, target.fbo, size=big,
                             values=frames_of.values(timing.time))
                 if j >= chunk.preroll:

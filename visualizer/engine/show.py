@@ -52,6 +52,7 @@ class Show:
             "param": self._param, "intensity": self._intensity,
             "look": lambda c, now: self.engine.look(c.target, scene=c.scene),
             "fx": self._fx, "fx_param": self._fx_param,
+            "fx_look": lambda c, now: self.engine.effects.look(c.scene, c.target),
             "blackout": self._toggle("blackout"), "freeze": self._toggle("frozen"),
             "hud": self._toggle("hud"), "record": self._toggle("recording"),
             "auto": self._auto, "tap": self._tap,

@@ -11,8 +11,8 @@ A cue's keys, the same in a timeline's ``[[cue]]`` and a setlist's
     duration = 1.5             # ... in seconds; not both; 0..600
     quantize = "bar"           # wait for the next: none | beat | bar
     look = "storm"             # the scene comes in wearing one of its looks
-    fx = ["glow", "trails"]    # exactly these effects on from here ([] none; left out:
-                               # as they were)
+    fx = ["glow:haze", "trails"]  # exactly these effects on from here, "NAME:LOOK" in
+                               # one of its looks ([] none; left out: as they were)
 
 A timeline's cue also says when (``at`` seconds or ``bar``; see
 :mod:`visualizer.scenes.timeline`); a setlist's cue comes when the
@@ -59,7 +59,8 @@ class Cue:
 @dataclass(frozen=True)
 class Ramp:
     """Parameter automation: ``scene.param`` goes from ``start_value`` at
-    ``start`` s to ``end_value`` at ``end`` s, and holds it after."""
+    ``start`` s to ``end_value`` at ``end`` s, and holds it after (with
+    ``effect``, ``scene`` names an effect)."""
 
     scene: str
     param: str
@@ -67,6 +68,12 @@ class Ramp:
     end: float
     start_value: float
     end_value: float
+    effect: bool = False
+
+    def apply(self, engine, t: float) -> None:
+        """Set the parameter on ``engine`` as it is at ``t``."""
+        state = engine.effects.slot(self.scene).state if self.effect else engine.states[self.scene]
+        state.set(self.param, self.value(t))
 
     def value(self, t: float) -> float:
         if t <= self.start:
@@ -102,7 +109,8 @@ def read_cue(path: Path, where: str, entry: dict, *, scenes, transitions,
     Every mistake raises ``error`` as one line naming the file and
     ``where``: ``t.toml: cue[2].scene: unknown scene 'tundra' (known: ...)``.
     ``looks`` ({scene: its look names}), when given, checks a cue's
-    ``look``; ``effects`` (the effect keys), when given, its ``fx``.
+    ``look``; ``effects`` (the effect keys, or {key: its look names}), when
+    given, its ``fx``.
     """
     _check_keys(path, where, entry, CUE_KEYS | set(time_keys), error)
     scene = entry.get("scene")
@@ -147,10 +155,14 @@ def _fx(path: Path, where: str, entry: dict, effects, error) -> tuple[str, ...] 
     fx = entry["fx"]
     if not isinstance(fx, list) or not all(isinstance(n, str) for n in fx):
         raise error(f"{path}: {key_path(where, 'fx')}: expected a list of effect names")
-    for name in fx:
+    for entry_name in fx:
+        name, _, look = entry_name.partition(":")     # "glow:haze": the effect, in its look
         if effects is not None and name not in effects:
             raise error(f"{path}: {key_path(where, 'fx')}: unknown effect {shown(name)} "
                         f"(known: {', '.join(effects) or 'none'})")
+        if look and isinstance(effects, dict) and look not in effects[name]:
+            raise error(f"{path}: {key_path(where, 'fx')}: {shown(look)} is not a look of "
+                        f"effect '{name}' (its looks: {', '.join(effects[name]) or 'none'})")
     return tuple(fx)
 
 

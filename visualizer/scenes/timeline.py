@@ -16,6 +16,13 @@
     to = 2.5                  # ... and at the end
     start = 30.0              # seconds (or start_bar / end_bar)
     end = 60.0
+    [[ramp]]                  # an effect's parameter: fx instead of scene
+    fx = "glow"
+    param = "amount"
+    from = 0.0
+    to = 1.5
+    start_bar = 17
+    end_bar = 25
 
 A cue takes the keys a setlist's cue does (scene, transition, beats or
 duration, quantize: see :mod:`visualizer.scenes.cues`) and says when, with
@@ -49,9 +56,9 @@ def bar_times(track: FeatureTrack) -> np.ndarray:
 
 
 def load_timeline(path: Path, *, scenes: list[Scene], track: FeatureTrack,
-                  effects: list[str] = (), isf_transitions: list[str] = ()
+                  effects: list[Scene] = (), isf_transitions: list[str] = ()
                   ) -> tuple[list[Cue], list[Ramp]]:
-    """Read and check a timeline against the scenes, the effects and ISF
+    """Read and check a timeline against the scenes, the effects, the ISF
     transitions (by key) and the file's beat grid."""
     path = Path(path)
     data = read_toml(path, SceneError, "timeline")
@@ -59,7 +66,7 @@ def load_timeline(path: Path, *, scenes: list[Scene], track: FeatureTrack,
     times = _Times(path, bar_times(track), track.rows.shape[0] * track.hop_seconds)
     cues = _cues(path, _tables(path, data, "cue"), scenes, times, track.tempo or 120.0,
                  effects, isf_transitions)
-    ramps = [_ramp(path, f"ramp[{i}]", entry, scenes, times)
+    ramps = [_ramp(path, f"ramp[{i}]", entry, scenes, times, effects)
              for i, entry in enumerate(_tables(path, data, "ramp"))]
     return cues, ramps
 
@@ -104,7 +111,9 @@ def _cues(path: Path, entries: list[dict], scenes: list[Scene], times: _Times,
         where = f"cue[{i}]"
         cue = read_cue(path, where, entry, scenes=keys, transitions=transitions,
                        defaults=TIMELINE_CUE, error=SceneError, time_keys=_TIME_KEYS,
-                       looks={s.key: list(s.looks) for s in scenes}, effects=list(effects))
+                       looks={s.key: list(s.looks) for s in scenes},
+                       effects={e.key: list(e.looks) for e in effects if not isinstance(e, str)}
+                       | {e: [] for e in effects if isinstance(e, str)})
         t = times.of(entry, where, *_TIME_KEYS)
         if t < busy_until - 1e-9:
             raise SceneError(f"{path}: {where}: at {t:g} s it overlaps the previous cue "
@@ -121,12 +130,19 @@ def _cues(path: Path, entries: list[dict], scenes: list[Scene], times: _Times,
     return cues
 
 
-def _ramp(path: Path, where: str, entry: dict, scenes: list[Scene], times: _Times) -> Ramp:
-    check_keys(path, entry, _RAMP_KEYS, SceneError, where)
-    key, name = entry.get("scene"), entry.get("param")
-    scene = next((s for s in scenes if s.key == key), None) if isinstance(key, str) else None
+def _ramp(path: Path, where: str, entry: dict, scenes: list[Scene], times: _Times,
+          effects=()) -> Ramp:
+    check_keys(path, entry, _RAMP_KEYS | {"fx"}, SceneError, where)
+    effect = "fx" in entry
+    if effect == ("scene" in entry):
+        raise SceneError(f"{path}: {where}: give scene (a scene's parameter) or fx (an effect's)")
+    kind = "fx" if effect else "scene"
+    key, name = entry.get(kind), entry.get("param")
+    pool = [e for e in effects if not isinstance(e, str)] if effect else scenes
+    scene = next((s for s in pool if s.key == key), None) if isinstance(key, str) else None
     if scene is None:
-        raise SceneError(f"{path}: {where}.scene: unknown scene {shown(key)}")
+        raise SceneError(f"{path}: {where}.{kind}: unknown {'effect' if effect else 'scene'} "
+                         f"{shown(key)}")
     param = scene.params.get(name) if isinstance(name, str) else None
     if param is None or param.type not in ("float", "int"):
         raise SceneError(f"{path}: {where}.param: {shown(name)} is not a number "
@@ -142,7 +158,7 @@ def _ramp(path: Path, where: str, entry: dict, scenes: list[Scene], times: _Time
             raise SceneError(f"{path}: {where}.{key}: {shown(v)} is outside "
                              f"{param.name}'s range [{param.low:g}, {param.high:g}]")
         values.append(float(v))
-    return Ramp(scene.key, param.name, start, end, *values)
+    return Ramp(scene.key, param.name, start, end, *values, effect=effect)
 
 
 def _tables(path: Path, data: dict, key: str) -> list[dict]:

@@ -82,7 +82,7 @@ _USES = {"scene": {"scene"}, "scene_index": {"index"}, "song": {"song"},
          "look": {"look", "scene"}, "fx_param": {"fx", "param", "value", "range"},
          "param": {"scene", "param", "params", "value", "range"},
          "intensity": {"value", "range"}, **{a: {"value"} for a in _SWITCHED},
-         "fx": {"fx", "scene", "value"}}
+         "fx": {"fx", "scene", "value"}, "fx_look": {"fx", "look"}}
 SWITCH_CCS = range(64, 70)
 """The on/off pedal CCs of the MIDI spec (sustain .. hold 2): MIDI learn makes
 an action learned on one of them a [[footswitch]] press."""
@@ -244,7 +244,7 @@ class MidiMap:
             if not isinstance(look, str) or (scene and scene not in self.scenes):
                 raise self._err(f"{where}: look: expected a look's name (and a scene of ours)")
             return (Command("look", target=look, scene=scene, source="midi"),)
-        if action in ("fx", "fx_param"):
+        if action in ("fx", "fx_param", "fx_look"):
             return (self._fx(where, action, spec, value),)
         if action == "scene":
             scene = spec.get("scene")
@@ -284,6 +284,11 @@ class MidiMap:
         if fx not in self.effects:
             raise self._err(f"{where}: fx: {shown(fx)} is not an effect "
                             f"(known: {', '.join(self.effects) or 'none'})")
+        if action == "fx_look":   # a look by name; none: the next
+            look = spec.get("look", "")
+            if not isinstance(look, str):
+                raise self._err(f"{where}: look: expected a look's name")
+            return Command("fx_look", target=look, scene=fx, source="midi")
         if action == "fx":
             scene = spec.get("scene", "")
             if scene and scene not in self.scenes:

@@ -59,7 +59,11 @@ class WindowDisplay(Display):
 
         @window.event
         def on_key_press(symbol, modifiers):
-            loop.key(key.symbol_string(symbol))
+            name = key.symbol_string(symbol)
+            bare = name.lstrip("_")
+            if modifiers & key.MOD_SHIFT and bare[:1] == "F" and bare[1:].isdigit():
+                name = "SHIFT+" + bare   # Shift+F1: the first effect's next look
+            loop.key(name)
             return pyglet.event.EVENT_HANDLED
 
         window.after_flip = loop.shown
