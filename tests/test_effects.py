@@ -7,7 +7,7 @@ import pytest
 
 from conftest import run_cli
 from visualizer.analysis.features import FEATURE_INDEX as C, FeatureFrame
-from visualizer.control.bus import TOGGLE, ControlBus
+from visualizer.control.bus import TOGGLE, Command, ControlBus
 from visualizer.control.keys import Keys
 from visualizer.control.midi import MidiMap
 from visualizer.control.vocabulary import BadMessage, Names, command
@@ -316,3 +316,36 @@ def test_a_setlist_cue_names_effects_and_their_looks_or_is_refused(tmp_path):
         path.write_text(f'[[song]]\nname = "A"\n[[song.cue]]\nscene = "vortex"\nfx = {fx}\n')
         with pytest.raises(ControlError, match=why):
             Setlist.load(path, [s.key for s in lib.scenes], ["crossfade"], effects=effects)
+
+
+def test_midi_learn_binds_a_knob_to_an_effects_main_parameter_and_a_pad_to_its_switch(tmp_path):
+    """L, Shift+F1, then a knob moves: the first effect's main parameter is on
+    that knob, saved to the map; L, F2, then a pad: the second effect's switch."""
+    import mido
+    import tomllib
+    from visualizer.control.midi import MidiInput, MidiLearn
+    lib = library()
+    params = {s.key: list(s.params) for s in lib.scenes}
+    path = tmp_path / "learned.toml"
+    mapping = MidiMap.load(path, [s.key for s in lib.scenes], params, missing_ok=True,
+                           effects=lib.effect_params())
+    learn = MidiLearn(mapping, path)
+    bus = ControlBus()
+    midi = MidiInput(bus, mapping, learn=learn)
+    engine_fx = [e.key for e in lib.effects]
+    knobs = {e.key: next(iter(e.params)) for e in lib.effects}
+    keys = Keys(bus, learn, scenes=len(lib.scenes), effects=tuple(engine_fx), knobs=knobs)
+    keys.press("L")
+    keys.press("SHIFT+F1")
+    midi.feed(mido.Message("control_change", control=21, value=90))
+    keys.press("L")
+    keys.press("F2")
+    midi.feed(mido.Message("note_on", note=40, velocity=100))
+    data = tomllib.loads(path.read_text())
+    assert {"cc": 21, "action": "fx_param", "fx": "glow", "param": "amount"} in data["cc"]
+    assert any(e.get("action") == "fx" and e.get("fx") == "kaleido"
+               for kind in data.values() if isinstance(kind, list) for e in kind), data
+    bus.drain()
+    midi.feed(mido.Message("control_change", control=21, value=127))
+    assert bus.drain() == [Command("fx_param", target="amount", scene="glow", value=1.0,
+                                   normalized=True, source="midi")]

@@ -22,7 +22,7 @@ MODIFIERS = frozenset(("LSHIFT", "RSHIFT", "LCTRL", "RCTRL", "LALT", "RALT", "LM
 LEARN_ACTIONS = {"I": "intensity", "N": "next_cue", "P": "prev_cue", "T": "tap",
                  "B": "blackout", "F": "freeze", "R": "record", "A": "auto", "H": "hud"}
 LEARN_HINT = ("MIDI learn: 1-9 a parameter, S the scene, F1-F12 an effect on/off, "
-              "I N P T B F R A H an action")
+              "Shift+F1-F12 its main parameter, I N P T B F R A H an action")
 
 
 BANK = 9
@@ -37,10 +37,11 @@ class Keys:
     first again)."""
 
     def __init__(self, bus: ControlBus, learn=None, scenes: int = BANK,
-                 effects: tuple[str, ...] = ()):
+                 effects: tuple[str, ...] = (), knobs: dict[str, str] | None = None):
         self.bus, self.learn = bus, learn
         self.scenes = scenes
         self.effects = tuple(effects)   # F1.. toggle them in this order
+        self.knobs = dict(knobs or {})  # effect -> the parameter L, Shift+Fn gives a knob
         self.bank = 0
         self.learning = False     # L pressed: the next key picks what MIDI learn binds
 
@@ -98,6 +99,9 @@ class Keys:
             target = ("scene", scene)
         elif name in FX_KEYS[:len(self.effects)]:
             target = ("fx", self.effects[FX_KEYS.index(name)])
+        elif name.startswith("SHIFT+") and name[6:] in FX_KEYS[:len(self.effects)]:
+            fx = self.effects[FX_KEYS.index(name[6:])]   # the effect's main parameter
+            target = ("fx_param", fx, self.knobs[fx]) if fx in self.knobs else None
         elif name in LEARN_ACTIONS:
             target = LEARN_ACTIONS[name]
         try:

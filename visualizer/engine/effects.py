@@ -71,6 +71,13 @@ class Effects:
     def any_on(self) -> bool:
         return any(s.on for s in self.slots.values())
 
+    def knobs(self) -> dict[str, str]:
+        """Each effect's main parameter (its first number parameter): what MIDI
+        learn's Shift+F1.. puts on a knob."""
+        return {key: next(n for n, p in s.scene.params.items() if p.type in ("float", "int"))
+                for key, s in self.slots.items()
+                if any(p.type in ("float", "int") for p in s.scene.params.values())}
+
     def slot(self, name: str) -> EffectSlot:
         if name not in self.slots:
             raise SceneError(f"unknown effect '{name}' (known: {', '.join(self.slots) or 'none'})")

@@ -53,7 +53,7 @@ class LiveLoop:
         if o.link is not None:   # a tap sets the shared session's tempo
             self.show.on_tap = o.link.tap
         self.keys = Keys(o.bus, o.learn, scenes=len(engine.keys),
-                         effects=tuple(engine.effects.names))
+                         effects=tuple(engine.effects.names), knobs=engine.effects.knobs())
         self.latency = LatencyMeter()
         self.frames = FrameStats(240, target_fps=refresh)
         self.stats = HudStats(frames=self.frames, latency=self.latency)
