@@ -21,25 +21,32 @@ def read_toml(path: Path, error: type[VisualizerError], what: str) -> dict:
     or nested too deeply for the parser (tomllib recurses once per level).
     A byte-order mark, which some editors write, is not a mistake.
     """
-    try:
-        with open(path, "rb") as f:
-            raw = f.read(MAX_TOML_BYTES + 1)
-    except FileNotFoundError:
-        raise error(f"{path}: {what} not found") from None
-    except OSError as e:
-        raise error(f"{path}: cannot read the {what}: {e}") from None
-    if len(raw) > MAX_TOML_BYTES:
-        raise error(f"{path}: over {MAX_TOML_BYTES // 2**20} MB: not a {what} (the wrong file?)")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise error(f"{path}: cannot read the {what}: {e}") from None
+    text = read_text(path, error, what, MAX_TOML_BYTES)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise error(f"{path}: malformed TOML: {e}") from None
     except RecursionError:
         raise error(f"{path}: malformed TOML: arrays or tables nested too deeply") from None
+
+
+def read_text(path: Path, error: type[VisualizerError], what: str, limit: int) -> str:
+    """The UTF-8 text of the file at ``path`` (a byte-order mark dropped);
+    ``error`` naming the file when it is missing, unreadable, over ``limit``
+    bytes or not UTF-8."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(limit + 1)
+    except FileNotFoundError:
+        raise error(f"{path}: {what} not found") from None
+    except OSError as e:
+        raise error(f"{path}: cannot read the {what}: {e}") from None
+    if len(raw) > limit:
+        raise error(f"{path}: over {limit // 2**20} MB: not a {what} (the wrong file?)")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise error(f"{path}: cannot read the {what}: {e}") from None
 
 
 def label(name) -> str:

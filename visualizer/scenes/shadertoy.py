@@ -55,7 +55,7 @@ from pathlib import Path, PurePosixPath
 
 from visualizer.errors import SceneError
 from visualizer.scenes.model import SHADERS_DIR, Pass, Scene
-from visualizer.userfile import check_keys, is_int, label, shown
+from visualizer.userfile import check_keys, is_int, label, read_text, shown
 
 BUFFERS = ("buffer_a", "buffer_b", "buffer_c", "buffer_d")
 """The buffers a layout may draw, in the order they are drawn (then the picture)."""
@@ -228,19 +228,9 @@ def load_shadertoy_json(path: Path, *, shaders_dir: Path = SHADERS_DIR) -> Scene
 
 def _export(path: Path) -> dict:
     """The one shader (``info`` and ``renderpass``) of the export at ``path``."""
+    text = read_text(path, SceneError, "Shadertoy export", MAX_JSON_BYTES)
     try:
-        with open(path, "rb") as f:
-            raw = f.read(MAX_JSON_BYTES + 1)
-    except FileNotFoundError:
-        raise SceneError(f"{path}: Shadertoy export not found") from None
-    except OSError as e:
-        raise SceneError(f"{path}: cannot read the Shadertoy export: {e}") from None
-    if len(raw) > MAX_JSON_BYTES:
-        raise SceneError(f"{path}: over {MAX_JSON_BYTES // 2**20} MB: not a Shadertoy export")
-    try:
-        doc = json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError as e:
-        raise SceneError(f"{path}: cannot read the Shadertoy export: {e}") from None
+        doc = json.loads(text)
     except json.JSONDecodeError as e:
         raise SceneError(f"{path}:{e.lineno}: invalid JSON: {e.msg}") from None
     except (ValueError, RecursionError):   # an integer of 5000 digits; nesting past the parser
