@@ -107,6 +107,9 @@ def test_a_phone_drives_the_live_window(xdisplay, phone, tmp_path):
             knob.size["width"] // 2 + 20, 0).release().perform()   # all the way up
         top = float(knob.get_attribute("max"))
         wait_for(lambda: state(port)["fx_params"]["glow"][0]["value"] == top, timeout=5)
+        phone.find_element(By.CSS_SELECTOR,
+                           '#fx-params .fx-group[data-fx="glow"] .look[data-look="haze"]').click()
+        wait_for(lambda: state(port)["fx_looks"]["glow"]["look"] == "haze", timeout=5)
 
         phone.find_element(By.CSS_SELECTOR, '.tile[data-key="club"]').click()
         wait_for(lambda: state(port)["scene"] == "club", timeout=15)

@@ -15,17 +15,17 @@
     ]
 }*/
 
+// One read of the picture and one of the trail in each pass (a software
+// renderer runs both sides of an if, so the passes share one path): pass 0
+// reads the trail where this pixel was a frame ago and keeps it fading; the
+// picture pass shows the brighter of the picture and the trail.
 void main() {
     vec2 uv = isf_FragNormCoord;
     vec4 now = IMG_NORM_PIXEL(inputImage, uv);
-    if (PASSINDEX == 0) {
-        vec2 aspect = vec2(RENDERSIZE.x / RENDERSIZE.y, 1.0);
-        vec2 p = (uv - 0.5) * aspect;
-        float c = cos(swirl), s = sin(swirl);
-        p = mat2(c, -s, s, c) * p * (1.0 + sink);              // where this pixel was a frame ago
-        vec4 before = IMG_NORM_PIXEL(trail, p / aspect + 0.5);
-        gl_FragColor = max(now, before * decay);
-    } else {
-        gl_FragColor = max(now, IMG_NORM_PIXEL(trail, uv));
-    }
+    vec2 aspect = vec2(RENDERSIZE.x / RENDERSIZE.y, 1.0);
+    float feed = PASSINDEX == 0 ? 1.0 : 0.0;
+    float c = cos(swirl * feed), s = sin(swirl * feed);
+    vec2 p = mat2(c, -s, s, c) * ((uv - 0.5) * aspect) * (1.0 + sink * feed);
+    vec4 trailed = IMG_NORM_PIXEL(trail, p / aspect + 0.5);
+    gl_FragColor = max(now, trailed * mix(1.0, decay, feed));
 }

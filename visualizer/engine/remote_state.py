@@ -29,6 +29,7 @@ The snapshot, in the remotes' vocabulary (the OSC addresses' names)::
     effects    every effect's key, in chain order (what /fx/NAME takes; F1.. toggle them)
     fx         the effects that are on
     fx_params  each effect that is on: its parameters, {name: [{name, value, low, high, type}]}
+    fx_looks   each effect that is on: its looks and the one chosen, {name: {looks, look}}
     applied    commands applied so far, by source ({"web": 12, "key": 3})
 """
 
@@ -115,6 +116,9 @@ def snapshot(show, values, *, transpose: int = 0) -> dict:
         "effects": engine.effects.names,
         "fx": engine.effects.active,
         "fx_params": {name: _sliders(engine.effects.slot(name).state) for name in engine.effects.active},
+        "fx_looks": {name: {"looks": list(engine.effects.slot(name).scene.looks),
+                            "look": engine.effects.slot(name).state.look_name}
+                     for name in engine.effects.active},
         "applied": dict(show.applied),
     }
 

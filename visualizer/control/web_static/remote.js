@@ -244,13 +244,29 @@ function drawEffectParams(s) {
       const head = document.createElement("h3");
       head.textContent = name.replace(/_/g, " ");
       group.append(head);
+      const looks = document.createElement("div");
+      looks.className = "looks";
+      for (const look of ((s.fx_looks || {})[name] || {}).looks || []) {
+        const button = document.createElement("button");
+        button.className = "look";
+        button.dataset.look = look;
+        button.textContent = look.replace(/_/g, " ");
+        button.addEventListener("click", () => send(`/fxlook/${name}`, [look]));
+        looks.append(button);
+      }
+      if (looks.children.length) group.append(looks);
       for (const p of params) group.append(paramControl(`/fx/${name}`, p));
       box.append(group);
     }
   }
   for (const [name, params] of Object.entries(on)) {
     const group = box.querySelector(`.fx-group[data-fx="${CSS.escape(name)}"]`);
-    if (group) updateControls(group, params);
+    if (!group) continue;
+    updateControls(group, params);
+    const chosen = ((s.fx_looks || {})[name] || {}).look;
+    for (const button of group.querySelectorAll(".look")) {
+      button.classList.toggle("on", button.dataset.look === chosen);
+    }
   }
 }
 
