@@ -39,6 +39,7 @@ class EffectSlot:
         self.state = SceneState(self.scene)
         inputs = self.scene.image_inputs
         self.input = "inputImage" if "inputImage" in inputs else inputs[0]
+        self.inputs = {self.input: None}   # kept: filled with the picture each frame
 
     @property
     def key(self) -> str:
@@ -133,6 +134,6 @@ class Effects:
         of the last effect's, valid until it is drawn again)."""
         for slot in slots:
             params = slot.state.update(frame, dt)
-            texture = self.renderer.picture(slot.key, frame, timing, size, params,
-                                            {slot.input: texture})
+            slot.inputs[slot.input] = texture
+            texture = self.renderer.picture(slot.key, frame, timing, size, params, slot.inputs)
         return texture
