@@ -19,10 +19,9 @@ from visualizer.render.renderer import Renderer
 from visualizer.render.timing import FrameTiming
 from visualizer.scenes.cues import Cue, QUANTIZE
 from visualizer.scenes.scene import Scene, TRANSITIONS_DIR
-from visualizer.scenes.state import SceneState
+from visualizer.scenes.state import LOOK_SECONDS, SceneState
 
 _MAX_WAIT_S = 4.0
-LOOK_SECONDS = 2.0   # a look crossfades over this
 _INTENSITY = FEATURE_INDEX["intensity"]  # a quantised switch waits no longer than this for a beat that never comes
 
 
@@ -128,13 +127,7 @@ class Engine:
         Raises SceneError for a look the scene does not have."""
         key = scene or self.current
         self._check(key)
-        state = self.states[key]
-        name = name or state.next_look()
-        if name not in state.scene.looks:
-            known = ", ".join(state.scene.looks) or "none"
-            raise SceneError(f"scene '{key}' has no look {name!r} (its looks: {known})")
-        state.look(name, seconds)
-        return name
+        return self.states[key].wear(name, f"scene '{key}'", seconds)
 
     def request(self, cue: Cue, now: float) -> None:
         """Switch as ``cue`` says: with its transition, on the next beat or bar

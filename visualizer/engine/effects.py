@@ -104,15 +104,9 @@ class Effects:
         for key, slot in self.slots.items():
             slot.on, slot.only = key in wanted, "" if key in wanted else slot.only
 
-    def look(self, name: str, look: str = "", seconds: float = 2.0) -> str:
+    def look(self, name: str, look: str = "") -> str:
         """Crossfade effect ``name`` to its look ``look`` ('' its next); the look's name."""
-        state = self.slot(name).state
-        look = look or state.next_look()
-        if look not in state.scene.looks:
-            known = ", ".join(state.scene.looks) or "none"
-            raise SceneError(f"effect '{name}' has no look {look!r} (its looks: {known})")
-        state.look(look, seconds)
-        return look
+        return self.slot(name).state.wear(look, f"effect '{name}'")
 
     def param(self, name: str, param: str, value: float, *, normalized: bool = False) -> None:
         """Set parameter ``param`` of effect ``name`` (0..1 of its range if ``normalized``)."""

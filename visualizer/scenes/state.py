@@ -8,7 +8,11 @@ audio time and frame rate.
 import math
 
 from visualizer.analysis.features import FEATURE_INDEX, FeatureFrame
+from visualizer.errors import SceneError
 from visualizer.scenes.model import Scene
+
+LOOK_SECONDS = 2.0
+"""A look crossfades over this."""
 
 
 class SceneState:
@@ -31,6 +35,17 @@ class SceneState:
         self._fade = ({k: self.base[k] for k in target}, dict(target), max(seconds, 0.0), 0.0)
         if seconds <= 0:
             self._advance(0.0)
+
+    def wear(self, name: str, what: str, seconds: float = LOOK_SECONDS) -> str:
+        """Crossfade to the look ``name`` ('' the one after the last shown);
+        its name. A SceneError naming ``what`` ("scene 'club'", "effect
+        'glow'") for a look it does not have."""
+        name = name or self.next_look()
+        if name not in self.scene.looks:
+            known = ", ".join(self.scene.looks) or "none"
+            raise SceneError(f"{what} has no look {name!r} (its looks: {known})")
+        self.look(name, seconds)
+        return name
 
     def next_look(self) -> str:
         """The look after the one shown last (the first if none): its name, '' if none."""

@@ -171,20 +171,23 @@ function drawCue(s) {
 
 // -- the current scene's looks: a button each, the chosen one lit --------------
 
+// A look's or an effect's button: `data` names it, a click sends `address` with `args`.
+function namedButton(className, data, name, address, args = []) {
+  const button = document.createElement("button");
+  button.className = className;
+  Object.assign(button.dataset, data);
+  button.textContent = name.replace(/_/g, " ");
+  button.addEventListener("click", () => send(address, args));
+  return button;
+}
+
 function drawLooks(s) {
   const box = $("looks");
   const looks = s.looks || [];
   if (looksFor !== s.scene || box.children.length !== looks.length) {
     looksFor = s.scene;
     box.textContent = "";
-    for (const name of looks) {
-      const button = document.createElement("button");
-      button.className = "look";
-      button.dataset.look = name;
-      button.textContent = name.replace(/_/g, " ");
-      button.addEventListener("click", () => send("/look", [name]));
-      box.append(button);
-    }
+    for (const name of looks) box.append(namedButton("look", { look: name }, name, "/look", [name]));
   }
   box.hidden = $("looks-title").hidden = !looks.length;
   $("looks-title").textContent = `Looks · ${title(s.scene)}`;
@@ -198,14 +201,7 @@ function drawEffects(s) {
   const names = s.effects || [];
   if (box.children.length !== names.length) {
     box.textContent = "";
-    for (const name of names) {
-      const button = document.createElement("button");
-      button.className = "look fx";
-      button.dataset.fx = name;
-      button.textContent = name.replace(/_/g, " ");
-      button.addEventListener("click", () => send(`/fx/${name}`));
-      box.append(button);
-    }
+    for (const name of names) box.append(namedButton("look fx", { fx: name }, name, `/fx/${name}`));
   }
   box.hidden = $("effects-title").hidden = !names.length;
   const on = new Set(s.fx || []);
@@ -247,12 +243,7 @@ function drawEffectParams(s) {
       const looks = document.createElement("div");
       looks.className = "looks";
       for (const look of ((s.fx_looks || {})[name] || {}).looks || []) {
-        const button = document.createElement("button");
-        button.className = "look";
-        button.dataset.look = look;
-        button.textContent = look.replace(/_/g, " ");
-        button.addEventListener("click", () => send(`/fxlook/${name}`, [look]));
-        looks.append(button);
+        looks.append(namedButton("look", { look }, look, `/fxlook/${name}`, [look]));
       }
       if (looks.children.length) group.append(looks);
       for (const p of params) group.append(paramControl(`/fx/${name}`, p));
